@@ -1,0 +1,46 @@
+#include <cmath>
+#include <cstdio>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "train/checkpoint.h"
+#include "train/trainer.h"
+
+namespace charnn {
+
+int cmd_eval(int argc, char** argv) {
+  std::string path, data, vocab, split = "val";
+  int64_t batch_size = 0, seq_length = 0, max_batches = 0;
+  po::options_description desc("Options");
+  desc.add_options()
+      ("checkpoint", po::value(&path)->required(), "checkpoint (.h5)")
+      ("data", po::value(&data)->required(), "corpus cache (.h5); its vocabulary must match the checkpoint's")
+      ("vocab", po::value(&vocab), "torch-rnn vocabulary .json (default: beside the .h5)")
+      ("split", po::value(&split)->default_value("val"), "val | test | train")
+      ("batch-size", po::value(&batch_size)->default_value(0), "streams (default: the checkpoint's batch_size)")
+      ("seq-length", po::value(&seq_length)->default_value(0), "window length (default: the checkpoint's seq_length)")
+      ("max-batches", po::value(&max_batches)->default_value(0), "stop after this many batches (0 = whole split)");
+  po::positional_options_description pos;
+  pos.add("checkpoint", 1);
+  po::variables_map vm;
+  if (!parse_or_help(argc, argv,
+                     "Usage: charnn eval CHECKPOINT.h5 --data FILE.h5 [--split val|test]\n\nMean cross-entropy "
+                     "(nats per character) and bits per character over a whole split.",
+                     desc, &pos, vm))
+    return 0;
+  const Split s = parse_split(split);
+  Checkpoint ck = load_checkpoint(path);
+  auto corpus = std::shared_ptr<const Corpus>(Corpus::open(data, vocab));
+  if (!(ck.vocab == corpus->vocab()))
+    fail(path, ": vocabulary differs from ", data, ": ", describe_vocab_difference(ck.vocab, corpus->vocab()));
+  if (corpus->size(s) == 0) fail(data, ": the ", split, " split is empty");
+  CharRNN model = model_from_checkpoint(ck, torch::kCPU);
+  const int64_t B = batch_size > 0 ? batch_size : ck.config.batch_size;
+  const int64_t T = seq_length > 0 ? seq_length : ck.config.seq_length;
+  EvalResult r = evaluate(*model, corpus, s, B, T, max_batches, torch::kCPU);
+  std::printf("%s on %s/%s: loss %.4f nats/char, %.4f bits/char over %.0f characters\n", path.c_str(), data.c_str(),
+              split.c_str(), r.loss, r.loss / std::log(2.0), r.tokens);
+  return 0;
+}
+
+}  // namespace charnn

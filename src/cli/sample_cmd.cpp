@@ -1,0 +1,64 @@
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "sample/sampler.h"
+#include "train/checkpoint.h"
+#include "util/fsutil.h"
+
+namespace charnn {
+
+int cmd_sample(int argc, char** argv) {
+  std::string path, output;
+  SampleOptions opt;
+  int num_samples = 1;
+  po::options_description desc("Options");
+  desc.add_options()
+      ("checkpoint", po::value(&path)->required(), "checkpoint (.h5) written by charnn train")
+      ("length,n", po::value(&opt.length)->default_value(2000), "characters to generate")
+      ("temperature,t", po::value(&opt.temperature)->default_value(1.0), "softmax temperature (> 0); lower is more conservative")
+      ("top-k", po::value(&opt.top_k)->default_value(0), "sample only among the k most likely characters (0 = all)")
+      ("argmax", po::bool_switch(&opt.argmax), "always take the most likely character")
+      ("primetext,p", po::value(&opt.primetext), "text to condition on (printed first)")
+      ("skip-unknown", po::bool_switch(&opt.skip_unknown), "drop primetext characters missing from the vocabulary")
+      ("seed", po::value(&opt.seed)->default_value(123), "random seed")
+      ("num-samples", po::value(&num_samples)->default_value(1), "independent samples (seeds seed, seed+1, ...)")
+      ("output,o", po::value(&output), "also write the samples to this file");
+  po::positional_options_description pos;
+  pos.add("checkpoint", 1);
+  po::variables_map vm;
+  if (!parse_or_help(argc, argv,
+                     "Usage: charnn sample CHECKPOINT.h5 [options]\n\nGenerates text; characters stream to stdout as "
+                     "they are produced. Runs on the CPU.",
+                     desc, &pos, vm))
+    return 0;
+  if (!(opt.temperature > 0)) fail("--temperature ", opt.temperature, ": expected a number > 0");
+  if (opt.length < 0) fail("--length ", opt.length, ": expected >= 0");
+  if (num_samples < 1) fail("--num-samples ", num_samples, ": expected >= 1");
+  Checkpoint ck = load_checkpoint(path);
+  CharRNN model = model_from_checkpoint(ck, torch::kCPU);
+  model->eval();
+  Sampler sampler(*model, ck.vocab);
+  const bool tty = ::isatty(STDOUT_FILENO);
+  std::string all;
+  for (int s = 0; s < num_samples; ++s) {
+    SampleOptions o = opt;
+    o.seed = opt.seed + s;
+    if (s > 0) {
+      std::fputs("\n\n", stdout);
+      all += "\n\n";
+    }
+    all += sampler.generate(o, [&](const std::string& t) {
+      std::fwrite(t.data(), 1, t.size(), stdout);
+      if (tty) std::fflush(stdout);
+    });
+  }
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+  if (!output.empty()) write_file_atomic(output, all);
+  return 0;
+}
+
+}  // namespace charnn

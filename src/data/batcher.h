@@ -1,0 +1,68 @@
+// Where a batch is cut. char-rnn batching: a split is cut into S contiguous
+// streams of equal length; batch i holds, for every stream, the i-th window of
+// seq_length tokens as input and the same window shifted by one as target.
+// Hidden state carries from batch i to i+1 of the same stream.
+//
+// With N ranks of B streams each, S = N*B and rank r owns streams
+// [r*B, (r+1)*B): exactly the streams of one rank with N*B streams, so N ranks
+// train the same model as one. A rank reads only its own streams' windows,
+// through a per-stream read-ahead buffer, and a background task prepares the
+// next batch while the current one trains.
+#pragma once
+#include <cstdint>
+#include <future>
+#include <memory>
+#include <vector>
+
+#include "data/corpus.h"
+
+namespace charnn {
+
+struct StreamLayout {
+  uint64_t split_tokens = 0;
+  int64_t streams = 0;     // S, over all ranks
+  int64_t seq_length = 0;  // T
+  int64_t batches = 0;     // windows per stream = batches per epoch (0: split too small)
+  uint64_t stream_len() const { return static_cast<uint64_t>(batches) * seq_length; }
+};
+
+// batches = floor((n_tokens - 1) / (streams * seq_length)): the +1 target token must exist.
+StreamLayout make_layout(uint64_t split_tokens, int64_t streams, int64_t seq_length);
+
+struct Batch {
+  int64_t index = -1;      // window index within the epoch
+  int64_t streams = 0;     // rows
+  int64_t seq_length = 0;  // columns
+  std::vector<int64_t> x, y;  // [streams, seq_length] row-major
+  double wait_seconds = 0;    // time the caller waited for it
+};
+
+class BatchSource {
+ public:
+  // Streams [first_stream, first_stream + n_streams) of `layout` over `split`.
+  BatchSource(std::shared_ptr<const Corpus> corpus, Split split, StreamLayout layout, int64_t first_stream,
+              int64_t n_streams, bool prefetch = true, uint64_t readahead_tokens = 1 << 15);
+  ~BatchSource();
+  // Batch `index` (0 <= index < layout.batches). Sequential access is prefetched.
+  Batch get(int64_t index);
+  const StreamLayout& layout() const { return layout_; }
+  int64_t n_streams() const { return n_streams_; }
+
+ private:
+  Batch read(int64_t index);
+  std::shared_ptr<const Corpus> corpus_;
+  Split split_;
+  StreamLayout layout_;
+  int64_t first_stream_, n_streams_;
+  bool prefetch_;
+  uint64_t readahead_;
+  struct Window {
+    uint64_t lo = 0;
+    std::vector<int64_t> ids;
+  };
+  std::vector<Window> windows_;  // one read-ahead buffer per stream
+  std::future<Batch> next_;
+  int64_t next_index_ = -1;
+};
+
+}  // namespace charnn

@@ -1,0 +1,44 @@
+// Text files -> one HDF5 corpus cache (train/val/test token ids + vocabulary).
+// Two streaming passes over the input: the first counts tokens and hashes the
+// bytes, the second writes ids. Memory stays constant whatever the corpus size.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "data/vocab.h"
+
+namespace charnn {
+
+constexpr int kCorpusFormatVersion = 1;
+constexpr const char* kCorpusFormatName = "charnn-corpus";
+
+struct PreprocessOptions {
+  std::vector<std::string> inputs;
+  std::string output;
+  Encoding encoding = Encoding::Utf8;
+  double val_frac = 0.05;
+  double test_frac = 0.05;
+  bool force = false;
+  uint64_t chunk_tokens = 1 << 16;  // HDF5 chunk: a rank's window read touches one or two
+};
+
+struct SplitSizes {
+  uint64_t train = 0, val = 0, test = 0;
+};
+
+// Contiguous split arithmetic: val and test are floor(n * frac), train the rest.
+// Throws if a fraction is out of range or a requested split comes out empty.
+SplitSizes split_sizes(uint64_t n_tokens, double val_frac, double test_frac);
+
+struct PreprocessResult {
+  Vocab vocab;
+  SplitSizes splits;
+  uint64_t input_bytes = 0;
+  std::string sha256;
+};
+
+PreprocessResult preprocess(const PreprocessOptions& opt);
+
+}  // namespace charnn

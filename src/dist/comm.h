@@ -1,0 +1,37 @@
+// The process group: who am I, how many of us, and the few collectives the
+// trainer needs on host memory (MPI). Started only under a launcher (mpirun,
+// srun --mpi=pmix); a plain `charnn train` is a world of one and never touches MPI.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace charnn {
+
+struct Comm {
+  int rank = 0, size = 1;              // world
+  int local_rank = 0, local_size = 1;  // on this node (picks the GPU)
+  bool mpi = false;                    // MPI_Init was called
+};
+
+// Initialises MPI when launched by mpirun/srun; checks SLURM_NTASKS against the world size.
+const Comm& comm_init(int* argc, char*** argv);
+const Comm& comm();
+void comm_finalize();
+// Ends every rank of the job (MPI_Abort) after printing `message` with this rank's prefix.
+[[noreturn]] void comm_abort(const std::string& message, int code = 1);
+// "[rank 3] " in a multi-rank job, "" otherwise.
+std::string rank_prefix();
+
+void allreduce_sum(double* v, size_t n);
+void allreduce_sum(float* v, size_t n);
+double allreduce_sum(double v);
+int64_t allreduce_max(int64_t v);
+bool any_rank(bool v);  // decisions taken together: true if true on any rank
+void broadcast_bytes(void* data, size_t n, int root = 0);
+// Rank 0 receives every rank's `local` (all equal length) concatenated in rank order.
+std::vector<uint8_t> gather_bytes(const std::vector<uint8_t>& local);
+void barrier();
+
+}  // namespace charnn

@@ -1,0 +1,167 @@
+#include "dist/reducer.h"
+
+#include <torch/csrc/autograd/utils/lambda_post_hook.h>
+
+#include <chrono>
+
+#include "dist/comm.h"
+#include "util/status.h"
+
+#ifdef CHARNN_HAVE_NCCL
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+#include <cuda_runtime.h>
+
+#include "dist/nccl_comm.h"
+#endif
+
+namespace charnn {
+
+GradReducer::GradReducer(FlatParams& fp, double bucket_mb, bool overlap)
+    : fp_(fp), world_(comm().size), overlap_(overlap) {
+  if (world_ == 1) return;
+  // Buckets over the parameters in reverse order: decoder first, embedding last.
+  const int64_t cap = std::max<int64_t>(1, static_cast<int64_t>(bucket_mb * 1e6 / sizeof(float)));
+  bucket_of_param_.resize(fp.params.size());
+  Bucket cur;
+  int64_t hi = fp.data.numel();
+  for (size_t k = fp.params.size(); k-- > 0;) {
+    const int64_t n = fp.params[k].numel();
+    if (cur.expected > 0 && cur.numel + n > cap) {
+      cur.offset = hi - cur.numel;
+      hi = cur.offset;
+      buckets_.push_back(cur);
+      cur = Bucket();
+    }
+    cur.numel += n;
+    cur.expected += 1;
+    bucket_of_param_[k] = buckets_.size();
+  }
+  cur.offset = hi - cur.numel;
+  buckets_.push_back(cur);
+
+  const bool cuda = fp.data.is_cuda();
+#ifdef CHARNN_HAVE_NCCL
+  if (cuda) {
+    nccl_ = nccl_init(comm().rank, world_, fp.data.get_device());
+    cudaStream_t s;
+    cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking);
+    nccl_stream_ = s;
+  }
+#else
+  if (cuda) fail("CUDA gradients across ranks need NCCL, but this charnn was built without it");
+#endif
+  if (!cuda) comm_thread_ = std::thread([this] { comm_thread_main(); });
+
+  if (overlap_) {
+    for (size_t k = 0; k < fp.params.size(); ++k) {
+      auto acc = torch::autograd::impl::grad_accumulator(fp.params[k]);
+      acc->add_post_hook(std::make_unique<torch::autograd::utils::LambdaPostHook>(
+          [this, k](const torch::autograd::variable_list& outputs, const torch::autograd::variable_list&) {
+            on_grad_ready(k);
+            return outputs;
+          }));
+      accumulators_.push_back(std::move(acc));
+    }
+  }
+}
+
+GradReducer::~GradReducer() {
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (comm_thread_.joinable()) comm_thread_.join();
+#ifdef CHARNN_HAVE_NCCL
+  if (nccl_stream_) cudaStreamDestroy(static_cast<cudaStream_t>(nccl_stream_));
+  nccl_destroy(nccl_);
+#endif
+}
+
+void GradReducer::arm(bool reduce_this_backward) {
+  std::lock_guard<std::mutex> g(mu_);
+  armed_ = reduce_this_backward && world_ > 1;
+  for (auto& b : buckets_) b.ready = 0;
+  next_launch_ = 0;
+  completed_ = 0;
+}
+
+void GradReducer::on_grad_ready(size_t k) {
+  std::lock_guard<std::mutex> g(mu_);
+  if (!armed_) return;
+  buckets_[bucket_of_param_[k]].ready += 1;
+  launch_ready_buckets();
+}
+
+void GradReducer::launch_ready_buckets() {
+  while (next_launch_ < buckets_.size() && buckets_[next_launch_].ready == buckets_[next_launch_].expected) {
+    const size_t i = next_launch_++;
+    if (nccl_) {
+#ifdef CHARNN_HAVE_NCCL
+      // The side stream waits for the gradients produced on the compute stream.
+      cudaEvent_t ev;
+      cudaEventCreateWithFlags(&ev, cudaEventDisableTiming);
+      cudaEventRecord(ev, c10::cuda::getCurrentCUDAStream().stream());
+      cudaStreamWaitEvent(static_cast<cudaStream_t>(nccl_stream_), ev, 0);
+      cudaEventDestroy(ev);
+      nccl_allreduce_average(nccl_, fp_.grad.data_ptr<float>() + buckets_[i].offset, buckets_[i].numel,
+                             nccl_stream_);
+      completed_ += 1;
+#endif
+    } else {
+      queue_.push_back(i);
+      cv_.notify_all();
+    }
+  }
+}
+
+void GradReducer::reduce_bucket_now(const Bucket& b) {
+  float* p = fp_.grad.data_ptr<float>() + b.offset;
+  allreduce_sum(p, static_cast<size_t>(b.numel));
+  const float inv = 1.0f / static_cast<float>(world_);
+  for (int64_t i = 0; i < b.numel; ++i) p[i] *= inv;
+}
+
+void GradReducer::comm_thread_main() {
+  std::unique_lock<std::mutex> lk(mu_);
+  while (true) {
+    cv_.wait(lk, [&] { return stop_ || !queue_.empty(); });
+    if (stop_) return;
+    size_t i = queue_.front();
+    queue_.pop_front();
+    Bucket b = buckets_[i];
+    lk.unlock();
+    reduce_bucket_now(b);  // MPI on this thread only while the main thread is in backward/finish
+    lk.lock();
+    completed_ += 1;
+    cv_.notify_all();
+  }
+}
+
+double GradReducer::finish() {
+  if (world_ == 1) return 0.0;
+  auto t0 = std::chrono::steady_clock::now();
+  {
+    std::unique_lock<std::mutex> lk(mu_);
+    if (!overlap_ || !armed_) {
+      // No hooks (overlap off): everything is ready now.
+      for (auto& b : buckets_) b.ready = b.expected;
+      armed_ = true;
+    } else {
+      // A parameter unused in this graph never fires its hook: treat it as ready (zero gradient).
+      for (auto& b : buckets_) b.ready = b.expected;
+    }
+    launch_ready_buckets();
+    if (!nccl_) cv_.wait(lk, [&] { return completed_ == buckets_.size(); });
+    armed_ = false;
+  }
+#ifdef CHARNN_HAVE_NCCL
+  if (nccl_) {
+    nccl_wait(nccl_, nccl_stream_, 600.0);
+  }
+#endif
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace charnn

@@ -1,0 +1,70 @@
+// Where gradients are reduced. After backward every rank holds the average of
+// all ranks' gradients. The flat gradient buffer is cut into buckets (in
+// reverse parameter order, the order backward produces them); a bucket is
+// all-reduced as soon as every gradient in it is final, so communication
+// overlaps the rest of backward, as PyTorch DDP's reducer does. Buckets are
+// always launched in index order so every rank issues the same collectives in
+// the same order. CPU tensors go through MPI on a communication thread; CUDA
+// tensors through NCCL on a side stream.
+#pragma once
+#include <torch/torch.h>
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "train/optim.h"
+
+namespace charnn {
+
+struct NcclComm;
+
+class GradReducer {
+ public:
+  GradReducer(FlatParams& fp, double bucket_mb, bool overlap);
+  ~GradReducer();
+  GradReducer(const GradReducer&) = delete;
+  GradReducer& operator=(const GradReducer&) = delete;
+
+  // Before each backward: reduce during this one? (false for all but the last micro-batch.)
+  void arm(bool reduce_this_backward);
+  // After backward: every bucket is averaged when this returns. Returns the
+  // seconds spent waiting here (communication not hidden behind backward).
+  double finish();
+  size_t bucket_count() const { return buckets_.size(); }
+  bool active() const { return world_ > 1; }
+
+ private:
+  struct Bucket {
+    int64_t offset = 0, numel = 0;
+    int expected = 0;  // parameters in this bucket
+    int ready = 0;
+  };
+  void on_grad_ready(size_t param_index);
+  void launch_ready_buckets();  // in index order, under mu_
+  void reduce_bucket_now(const Bucket& b);
+  void comm_thread_main();
+
+  FlatParams& fp_;
+  int world_;
+  bool overlap_;
+  bool armed_ = false;
+  std::vector<Bucket> buckets_;
+  std::vector<size_t> bucket_of_param_;
+  std::vector<std::shared_ptr<torch::autograd::Node>> accumulators_;  // kept alive for the hooks
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  size_t next_launch_ = 0;   // next bucket index to hand to the backend
+  size_t completed_ = 0;     // buckets fully averaged
+  std::deque<size_t> queue_;  // MPI: buckets waiting for the comm thread
+  bool stop_ = false;
+  std::thread comm_thread_;
+  NcclComm* nccl_ = nullptr;
+  void* nccl_stream_ = nullptr;
+};
+
+}  // namespace charnn

@@ -1,0 +1,69 @@
+// charnn: character-level RNN language models at HPC scale. One binary, one
+// subcommand per job; see `charnn --help`.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "cli/commands.h"
+#include "dist/comm.h"
+#include "util/status.h"
+
+namespace {
+
+const char* kUsage =
+    "charnn " CHARNN_VERSION " - character-level RNN language models (LSTM, GRU, RNN), data-parallel over MPI\n"
+    "\n"
+    "Usage: charnn COMMAND [options]   (charnn COMMAND --help for its options)\n"
+    "\n"
+    "Commands:\n"
+    "  preprocess   text files -> HDF5 corpus cache (vocabulary + train/val/test ids)\n"
+    "  inspect      describe a corpus cache or a checkpoint\n"
+    "  train        train a model (under mpirun/srun for data parallelism)\n"
+    "  sample       generate text from a checkpoint\n"
+    "  eval         loss and bits per character of a checkpoint on a split\n"
+    "  best         path of the best checkpoint of a run (or sweep) directory\n";
+
+struct Command {
+  const char* name;
+  int (*fn)(int, char**);
+};
+
+const Command kCommands[] = {
+    {"preprocess", charnn::cmd_preprocess}, {"inspect", charnn::cmd_inspect}, {"train", charnn::cmd_train},
+    {"sample", charnn::cmd_sample},         {"eval", charnn::cmd_eval},       {"best", charnn::cmd_best},
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  if (!std::strcmp(argv[1], "--version")) {
+    std::printf("charnn %s\n", CHARNN_VERSION);
+    return 0;
+  }
+  for (const auto& c : kCommands) {
+    if (std::strcmp(argv[1], c.name) != 0) continue;
+    try {
+      int rc = c.fn(argc - 1, argv + 1);
+      charnn::comm_finalize();
+      return rc;
+    } catch (const charnn::CollectiveError& e) {
+      if (charnn::comm().rank == 0) std::fprintf(stderr, "charnn: error: %s\n", e.what());
+      charnn::comm_finalize();
+      return 1;
+    } catch (const charnn::Error& e) {
+      if (charnn::comm().size > 1) charnn::comm_abort(e.what());
+      std::fprintf(stderr, "charnn: error: %s\n", e.what());
+      return 1;
+    } catch (const std::exception& e) {
+      if (charnn::comm().size > 1) charnn::comm_abort(e.what());
+      std::fprintf(stderr, "charnn: error: %s\n", e.what());
+      return 1;
+    }
+  }
+  std::fprintf(stderr, "charnn: error: unknown command '%s'; run 'charnn --help' for the list\n", argv[1]);
+  return 2;
+}

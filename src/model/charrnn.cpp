@@ -1,0 +1,84 @@
+#include "model/charrnn.h"
+
+namespace charnn {
+
+RnnState RnnState::detached() const {
+  RnnState s;
+  if (h.defined()) s.h = h.detach();
+  if (c.defined()) s.c = c.detach();
+  return s;
+}
+
+CharRNNImpl::CharRNNImpl(const ModelSpec& spec) : spec_(spec) {
+  embedding_ = register_module("embedding", torch::nn::Embedding(spec.vocab_size, spec.embedding_size));
+  // LibTorch applies `dropout` between stacked layers (not after the last).
+  const double between = spec.num_layers > 1 ? spec.dropout : 0.0;
+  if (spec.type == "lstm") {
+    lstm_ = register_module("rnn", torch::nn::LSTM(torch::nn::LSTMOptions(spec.embedding_size, spec.rnn_size)
+                                                       .num_layers(spec.num_layers)
+                                                       .dropout(between)
+                                                       .batch_first(true)));
+  } else if (spec.type == "gru") {
+    gru_ = register_module("rnn", torch::nn::GRU(torch::nn::GRUOptions(spec.embedding_size, spec.rnn_size)
+                                                     .num_layers(spec.num_layers)
+                                                     .dropout(between)
+                                                     .batch_first(true)));
+  } else {
+    rnn_ = register_module("rnn", torch::nn::RNN(torch::nn::RNNOptions(spec.embedding_size, spec.rnn_size)
+                                                     .num_layers(spec.num_layers)
+                                                     .dropout(between)
+                                                     .nonlinearity(torch::kTanh)
+                                                     .batch_first(true)));
+  }
+  dropout_ = register_module("dropout", torch::nn::Dropout(spec.dropout));
+  decoder_ = register_module("decoder", torch::nn::Linear(spec.rnn_size, spec.vocab_size));
+
+  if (lstm_) {
+    // Forget-gate bias starts at 1 (as char-rnn) so early gradients flow through
+    // time. PyTorch's gate order is input, forget, cell, output; the two bias
+    // vectors are summed, so put the 1 in bias_ih only.
+    torch::NoGradGuard no_grad;
+    const int64_t H = spec.rnn_size;
+    for (auto& p : lstm_->named_parameters()) {
+      if (p.key().rfind("bias_ih", 0) == 0) p.value().narrow(0, H, H).fill_(1.0);
+      if (p.key().rfind("bias_hh", 0) == 0) p.value().narrow(0, H, H).fill_(0.0);
+    }
+  }
+}
+
+std::pair<torch::Tensor, RnnState> CharRNNImpl::forward(const torch::Tensor& x, const RnnState& state) {
+  torch::Tensor emb = embedding_->forward(x);
+  torch::Tensor out;
+  RnnState next;
+  if (lstm_) {
+    auto r = lstm_->forward(emb, std::make_tuple(state.h, state.c));
+    out = std::get<0>(r);
+    next.h = std::get<0>(std::get<1>(r));
+    next.c = std::get<1>(std::get<1>(r));
+  } else if (gru_) {
+    auto r = gru_->forward(emb, state.h);
+    out = std::get<0>(r);
+    next.h = std::get<1>(r);
+  } else {
+    auto r = rnn_->forward(emb, state.h);
+    out = std::get<0>(r);
+    next.h = std::get<1>(r);
+  }
+  return {decoder_->forward(dropout_->forward(out)), next};
+}
+
+RnnState CharRNNImpl::zero_state(int64_t batch, torch::Device device) const {
+  auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(device);
+  RnnState s;
+  s.h = torch::zeros({spec_.num_layers, batch, spec_.rnn_size}, opts);
+  if (spec_.type == "lstm") s.c = torch::zeros({spec_.num_layers, batch, spec_.rnn_size}, opts);
+  return s;
+}
+
+int64_t parameter_count(const CharRNN& model) {
+  int64_t n = 0;
+  for (const auto& p : model->parameters()) n += p.numel();
+  return n;
+}
+
+}  // namespace charnn

@@ -1,0 +1,49 @@
+// The char-rnn model family: embedding -> num_layers x (LSTM | GRU | tanh RNN)
+// -> dropout -> linear decoder over the vocabulary. LibTorch's recurrent
+// modules are used so CUDA runs cuDNN. Parameter names follow PyTorch
+// (embedding.weight, rnn.weight_ih_l0, decoder.bias, ...) so checkpoints load
+// into an equivalent torch.nn.Module by name.
+#pragma once
+#include <torch/torch.h>
+
+#include <string>
+
+namespace charnn {
+
+struct ModelSpec {
+  std::string type = "lstm";  // lstm | gru | rnn
+  int64_t vocab_size = 0;
+  int64_t embedding_size = 64;
+  int64_t rnn_size = 128;
+  int64_t num_layers = 2;
+  double dropout = 0.0;
+};
+
+// Recurrent state carried between iterations: h (and c for LSTM), [layers, batch, rnn_size].
+struct RnnState {
+  torch::Tensor h, c;
+  RnnState detached() const;
+};
+
+class CharRNNImpl : public torch::nn::Module {
+ public:
+  explicit CharRNNImpl(const ModelSpec& spec);
+  // x: [batch, time] int64 ids. Returns logits [batch, time, vocab] and the new state.
+  std::pair<torch::Tensor, RnnState> forward(const torch::Tensor& x, const RnnState& state);
+  RnnState zero_state(int64_t batch, torch::Device device) const;
+  const ModelSpec& spec() const { return spec_; }
+
+ private:
+  ModelSpec spec_;
+  torch::nn::Embedding embedding_{nullptr};
+  torch::nn::LSTM lstm_{nullptr};
+  torch::nn::GRU gru_{nullptr};
+  torch::nn::RNN rnn_{nullptr};
+  torch::nn::Dropout dropout_{nullptr};
+  torch::nn::Linear decoder_{nullptr};
+};
+TORCH_MODULE(CharRNN);
+
+int64_t parameter_count(const CharRNN& model);
+
+}  // namespace charnn

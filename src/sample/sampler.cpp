@@ -1,0 +1,197 @@
+#include "sample/sampler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "model/charrnn.h"
+#include "util/status.h"
+
+namespace charnn {
+
+namespace {
+inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+}  // namespace
+
+struct Sampler::Impl {
+  ModelSpec spec;
+  const Vocab* vocab;
+  int gates = 4;  // per cell type: lstm 4, gru 3, rnn 1
+  // Per layer: weights on the CPU, contiguous.
+  torch::Tensor input_proj0;  // [V, G*H]: embedding @ W_ih0^T + b_ih0 (+ b_hh0 for lstm/rnn)
+  std::vector<torch::Tensor> w_ih, w_hh, b_ih, b_hh;
+  torch::Tensor dec_w, dec_b;
+  // State and scratch, allocated once.
+  std::vector<torch::Tensor> h, c;
+  torch::Tensor gx, gh, logits;
+  std::vector<float> probs;
+  std::vector<float> scratch;
+
+  void reset_state() {
+    for (auto& t : h) t.zero_();
+    for (auto& t : c) t.zero_();
+  }
+
+  // Advance one token; leaves the decoder output in `logits`.
+  void step(int64_t token) {
+    const int64_t H = spec.rnn_size;
+    for (int64_t l = 0; l < spec.num_layers; ++l) {
+      float* hp = h[l].data_ptr<float>();
+      if (l == 0) gx.copy_(input_proj0[token]);
+      else torch::addmv_out(gx, b_ih[l], w_ih[l], h[l - 1]);
+      float* x = gx.data_ptr<float>();
+      if (spec.type == "gru") {
+        torch::addmv_out(gh, b_hh[l], w_hh[l], h[l]);
+        const float* g = gh.data_ptr<float>();
+        for (int64_t j = 0; j < H; ++j) {
+          const float r = sigmoid(x[j] + g[j]);
+          const float z = sigmoid(x[H + j] + g[H + j]);
+          const float n = std::tanh(x[2 * H + j] + r * g[2 * H + j]);
+          hp[j] = (1.0f - z) * n + z * hp[j];
+        }
+      } else {
+        gx.addmv_(w_hh[l], h[l]);  // biases were folded into gx
+        if (spec.type == "lstm") {
+          float* cp = c[l].data_ptr<float>();
+          for (int64_t j = 0; j < H; ++j) {
+            const float i = sigmoid(x[j]), f = sigmoid(x[H + j]);
+            const float gg = std::tanh(x[2 * H + j]), o = sigmoid(x[3 * H + j]);
+            cp[j] = f * cp[j] + i * gg;
+            hp[j] = o * std::tanh(cp[j]);
+          }
+        } else {
+          for (int64_t j = 0; j < H; ++j) hp[j] = std::tanh(x[j]);
+        }
+      }
+    }
+    torch::addmv_out(logits, dec_b, dec_w, h[spec.num_layers - 1]);
+  }
+
+  int64_t pick(const SampleOptions& opt, std::mt19937_64& rng) {
+    const float* z = logits.data_ptr<float>();
+    const int64_t V = spec.vocab_size;
+    if (opt.argmax) return std::max_element(z, z + V) - z;
+    float cutoff = -INFINITY;
+    if (opt.top_k > 0 && opt.top_k < V) {
+      std::copy(z, z + V, scratch.begin());
+      std::nth_element(scratch.begin(), scratch.begin() + (opt.top_k - 1), scratch.end(), std::greater<float>());
+      cutoff = scratch[opt.top_k - 1];
+    }
+    const float zmax = *std::max_element(z, z + V);
+    const double inv_t = 1.0 / opt.temperature;
+    double sum = 0;
+    for (int64_t k = 0; k < V; ++k) {
+      probs[k] = z[k] >= cutoff ? static_cast<float>(std::exp((z[k] - zmax) * inv_t)) : 0.0f;
+      sum += probs[k];
+    }
+    double u = std::uniform_real_distribution<double>(0.0, sum)(rng);
+    for (int64_t k = 0; k < V; ++k) {
+      u -= probs[k];
+      if (u < 0) return k;
+    }
+    for (int64_t k = V; k-- > 0;)
+      if (probs[k] > 0) return k;
+    return 0;
+  }
+};
+
+Sampler::Sampler(CharRNNImpl& model, const Vocab& vocab) : impl_(new Impl) {
+  torch::NoGradGuard no_grad;
+  Impl& s = *impl_;
+  s.spec = model.spec();
+  s.vocab = &vocab;
+  if (s.spec.vocab_size != static_cast<int64_t>(vocab.size()))
+    fail("model vocabulary (", s.spec.vocab_size, ") and vocabulary (", vocab.size(), ") differ");
+  s.gates = s.spec.type == "lstm" ? 4 : s.spec.type == "gru" ? 3 : 1;
+  auto params = model.named_parameters();
+  auto get = [&](const std::string& name) { return params[name].detach().to(torch::kCPU).contiguous().clone(); };
+  const int64_t L = s.spec.num_layers, H = s.spec.rnn_size, G = s.gates;
+  for (int64_t l = 0; l < L; ++l) {
+    s.w_ih.push_back(get(cat("rnn.weight_ih_l", l)));
+    s.w_hh.push_back(get(cat("rnn.weight_hh_l", l)));
+    torch::Tensor bi = get(cat("rnn.bias_ih_l", l)), bh = get(cat("rnn.bias_hh_l", l));
+    if (s.spec.type == "gru") {
+      s.b_ih.push_back(bi);
+      s.b_hh.push_back(bh);
+    } else {
+      s.b_ih.push_back(bi + bh);  // both biases add to the same pre-activation
+      s.b_hh.push_back(torch::Tensor());
+    }
+    s.h.push_back(torch::zeros({H}));
+    s.c.push_back(torch::zeros({H}));
+  }
+  s.input_proj0 = torch::addmm(s.b_ih[0], get("embedding.weight"), s.w_ih[0].t()).contiguous();
+  s.dec_w = get("decoder.weight");
+  s.dec_b = get("decoder.bias");
+  s.gx = torch::zeros({G * H});
+  s.gh = torch::zeros({G * H});
+  s.logits = torch::zeros({s.spec.vocab_size});
+  s.probs.resize(s.spec.vocab_size);
+  s.scratch.resize(s.spec.vocab_size);
+}
+
+Sampler::~Sampler() = default;
+
+std::string Sampler::generate(const SampleOptions& opt, const std::function<void(const std::string&)>& emit) {
+  torch::NoGradGuard no_grad;
+  Impl& s = *impl_;
+  const Vocab& vocab = *s.vocab;
+  if (!(opt.temperature > 0)) fail("--temperature ", opt.temperature, ": expected a number > 0");
+  if (opt.top_k < 0) fail("--top-k ", opt.top_k, ": expected >= 0");
+  std::vector<int64_t> prime;
+  std::string unknown;
+  std::string kept_text;
+  for (uint32_t v : vocab.tokenize(opt.primetext, "--primetext")) {
+    int64_t id = vocab.id_of(v);
+    if (id < 0) {
+      std::string t;
+      if (vocab.encoding == Encoding::Bytes) t = std::string(1, static_cast<char>(v));
+      else {
+        Vocab one = Vocab::make(vocab.encoding, {v}, {});
+        t = one.display(0);
+      }
+      if (unknown.find(" " + t + " ") == std::string::npos) unknown += " " + t + " ";
+      continue;
+    }
+    prime.push_back(id);
+  }
+  if (!unknown.empty() && !opt.skip_unknown)
+    fail("--primetext has characters that are not in the model's vocabulary:", unknown,
+         "; remove them or pass --skip-unknown to drop them");
+
+  std::mt19937_64 rng(opt.seed);
+  std::string out;
+  auto put = [&](int64_t id) {
+    std::string t = vocab.text(id);
+    out += t;
+    if (emit) emit(t);
+  };
+  s.reset_state();
+  int64_t next;
+  if (prime.empty()) {
+    // No primetext: condition on a newline when the vocabulary has one (text
+    // then starts as at a line start), else start from a uniform draw.
+    int64_t nl = vocab.id_of('\n');
+    if (nl >= 0) {
+      s.step(nl);
+      next = s.pick(opt, rng);
+    } else {
+      next = std::uniform_int_distribution<int64_t>(0, s.spec.vocab_size - 1)(rng);
+    }
+  } else {
+    for (int64_t id : prime) {
+      put(id);
+      s.step(id);
+    }
+    next = s.pick(opt, rng);
+  }
+  for (int64_t i = 0; i < opt.length; ++i) {
+    put(next);
+    if (i + 1 == opt.length) break;
+    s.step(next);
+    next = s.pick(opt, rng);
+  }
+  return out;
+}
+
+}  // namespace charnn

@@ -1,0 +1,40 @@
+// Text generation from a trained model, one character at a time, streamed.
+// The recurrent step is computed directly on the weights with preallocated
+// buffers (no autograd, no allocation per character); the first layer's input
+// projection is precomputed for every token, so it is a row lookup.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "data/vocab.h"
+
+namespace charnn {
+
+class CharRNNImpl;
+
+struct SampleOptions {
+  int64_t length = 2000;  // characters to generate (after the primetext)
+  double temperature = 1.0;
+  int64_t top_k = 0;  // 0 = full distribution
+  bool argmax = false;
+  std::string primetext;
+  uint64_t seed = 123;
+  bool skip_unknown = false;  // drop primetext characters missing from the vocabulary
+};
+
+class Sampler {
+ public:
+  Sampler(CharRNNImpl& model, const Vocab& vocab);
+  ~Sampler();
+  // Emits the primetext, then `length` generated characters, through `emit`.
+  // Returns everything emitted. Throws on primetext characters missing from the vocabulary.
+  std::string generate(const SampleOptions& opt, const std::function<void(const std::string&)>& emit = nullptr);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace charnn

@@ -1,0 +1,248 @@
+#include "train/checkpoint.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <regex>
+
+#include "data/h5.h"
+#include "util/fsutil.h"
+#include "util/status.h"
+
+namespace fs = std::filesystem;
+
+namespace charnn {
+
+std::string checkpoint_file_name(const std::string& savefile, double epoch, double val_loss) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "_epoch%.2f_%.4f.h5", epoch, val_loss);
+  return "lm_" + savefile + buf;
+}
+
+namespace {
+
+void write_tensor(hid_t loc, const std::string& name, const torch::Tensor& t) {
+  torch::Tensor c = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+  std::vector<uint64_t> shape(c.sizes().begin(), c.sizes().end());
+  h5::write_array(loc, name, H5T_NATIVE_FLOAT, shape, c.data_ptr<float>());
+}
+
+torch::Tensor read_tensor(hid_t loc, const std::string& name) {
+  std::vector<uint64_t> shape;
+  std::vector<float> data = h5::read_array<float>(loc, name, &shape);
+  std::vector<int64_t> sizes(shape.begin(), shape.end());
+  return torch::from_blob(data.data(), sizes, torch::kFloat32).clone();
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, const Checkpoint& ck) {
+  const std::string tmp = temp_path_for(path);
+  try {
+    {
+      h5::Handle f = h5::create_file(tmp);
+      h5::set_attr(f, "format", std::string(kCheckpointFormatName));
+      h5::set_attr(f, "format_version", int64_t{kCheckpointFormatVersion});
+      h5::set_attr(f, "charnn_version", std::string(CHARNN_VERSION));
+      h5::set_attr(f, "model", ck.spec.type);
+      h5::set_attr(f, "iteration", ck.progress.iter);
+      h5::set_attr(f, "epoch", ck.epoch_float);
+      h5::set_attr(f, "val_loss", ck.val_loss);
+      h5::set_attr(f, "best_val_loss", ck.progress.best_val_loss);
+      h5::set_attr(f, "world_size", int64_t{ck.world_size});
+      h5::set_attr(f, "wall_seconds", ck.progress.wall_seconds);
+      h5::set_attr(f, "chars_per_sec", ck.progress.chars_per_sec);
+      h5::set_attr(f, "config", ck.config_yaml);
+
+      h5::Handle vg = h5::create_group(f, "vocab");
+      h5::set_attr(vg, "encoding", std::string(encoding_name(ck.vocab.encoding)));
+      h5::write_vector(vg, "value", ck.vocab.values);
+      std::vector<std::string> texts;
+      for (size_t i = 0; i < ck.vocab.size(); ++i) texts.push_back(ck.vocab.text(i));
+      h5::write_strings(vg, "token", texts);
+
+      h5::Handle mg = h5::create_group(f, "model");
+      h5::set_attr(mg, "type", ck.spec.type);
+      h5::set_attr(mg, "vocab_size", ck.spec.vocab_size);
+      h5::set_attr(mg, "embedding_size", ck.spec.embedding_size);
+      h5::set_attr(mg, "rnn_size", ck.spec.rnn_size);
+      h5::set_attr(mg, "num_layers", ck.spec.num_layers);
+      h5::set_attr(mg, "dropout", ck.spec.dropout);
+      for (size_t i = 0; i < ck.params.size(); ++i) write_tensor(mg, ck.param_names[i], ck.params[i]);
+
+      if (!ck.optimizer.type.empty()) {
+        h5::Handle og = h5::create_group(f, "optimizer");
+        h5::set_attr(og, "type", ck.optimizer.type);
+        h5::set_attr(og, "step", ck.optimizer.step);
+        if (ck.optimizer.m.defined()) write_tensor(og, "m", ck.optimizer.m);
+        if (ck.optimizer.v.defined()) write_tensor(og, "v", ck.optimizer.v);
+      }
+
+      h5::Handle sg = h5::create_group(f, "state");
+      const TrainProgress& p = ck.progress;
+      h5::set_attr(sg, "iteration", p.iter);
+      h5::set_attr(sg, "epoch", p.epoch);
+      h5::set_attr(sg, "batch_in_epoch", p.batch_in_epoch);
+      h5::set_attr(sg, "best_val_iter", p.best_val_iter);
+      h5::set_attr(sg, "first_loss", p.first_loss);
+      h5::set_attr(sg, "streams_per_rank", ck.streams_per_rank);
+      if (!ck.rng_states.empty()) h5::write_vector(sg, "rng", ck.rng_states);
+      if (ck.hidden_h.defined()) write_tensor(sg, "hidden_h", ck.hidden_h);
+      if (ck.hidden_c.defined()) write_tensor(sg, "hidden_c", ck.hidden_c);
+
+      h5::Handle hg = h5::create_group(f, "history");
+      h5::write_vector(hg, "train_iter", p.history.train_iter);
+      h5::write_vector(hg, "train_loss", p.history.train_loss);
+      h5::write_vector(hg, "val_iter", p.history.val_iter);
+      h5::write_vector(hg, "val_loss", p.history.val_loss);
+
+      std::lock_guard<std::recursive_mutex> g(h5::lock());
+      if (H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) fail(path, ": flush failed");
+    }
+    commit_file(tmp, path);
+  } catch (...) {
+    std::remove(tmp.c_str());
+    throw;
+  }
+}
+
+Checkpoint load_checkpoint(const std::string& path) {
+  require_readable_file(path, "checkpoint");
+  Checkpoint ck;
+  try {
+    h5::Handle f = h5::open_file(path);
+    if (!h5::has_attr(f, "format") || h5::get_attr_string(f, "format") != kCheckpointFormatName)
+      fail("not a charnn checkpoint (no format='", kCheckpointFormatName, "' attribute)");
+    int64_t version = h5::get_attr_int(f, "format_version");
+    if (version > kCheckpointFormatVersion)
+      fail("checkpoint format version ", version, " is newer than this charnn reads (", kCheckpointFormatVersion, ")");
+    ck.config_yaml = h5::get_attr_string(f, "config");
+    try {
+      apply_yaml(ck.config, YAML::Load(ck.config_yaml), path + " (saved config)");
+    } catch (const YAML::Exception& e) {
+      fail("saved config is not valid YAML: ", e.msg);
+    }
+    ck.val_loss = h5::get_attr_double(f, "val_loss");
+    ck.epoch_float = h5::get_attr_double(f, "epoch");
+    ck.world_size = static_cast<int>(h5::get_attr_int(f, "world_size"));
+    ck.progress.best_val_loss = h5::get_attr_double(f, "best_val_loss");
+    ck.progress.wall_seconds = h5::get_attr_double(f, "wall_seconds");
+    ck.progress.chars_per_sec = h5::get_attr_double(f, "chars_per_sec");
+
+    h5::Handle vg = h5::open_group(f, "vocab");
+    ck.vocab = Vocab::make(parse_encoding(h5::get_attr_string(vg, "encoding")), h5::read_array<uint32_t>(vg, "value"), {});
+
+    h5::Handle mg = h5::open_group(f, "model");
+    ck.spec.type = h5::get_attr_string(mg, "type");
+    ck.spec.vocab_size = h5::get_attr_int(mg, "vocab_size");
+    ck.spec.embedding_size = h5::get_attr_int(mg, "embedding_size");
+    ck.spec.rnn_size = h5::get_attr_int(mg, "rnn_size");
+    ck.spec.num_layers = h5::get_attr_int(mg, "num_layers");
+    ck.spec.dropout = h5::get_attr_double(mg, "dropout");
+    if (ck.spec.vocab_size != static_cast<int64_t>(ck.vocab.size()))
+      fail("model vocab_size ", ck.spec.vocab_size, " does not match the stored vocabulary (", ck.vocab.size(), ")");
+    // Parameters in module order, checked against a freshly built model.
+    CharRNN shape_model(ck.spec);
+    for (auto& p : shape_model->named_parameters()) {
+      torch::Tensor t = read_tensor(mg, p.key());
+      if (t.sizes() != p.value().sizes())
+        fail("parameter ", quoted(p.key()), " has shape ", t.sizes(), ", the model needs ", p.value().sizes());
+      if (!torch::isfinite(t).all().item<bool>()) fail("parameter ", quoted(p.key()), " holds NaN or Inf");
+      ck.param_names.push_back(p.key());
+      ck.params.push_back(t);
+    }
+
+    if (h5::exists(f, "optimizer")) {
+      h5::Handle og = h5::open_group(f, "optimizer");
+      ck.optimizer.type = h5::get_attr_string(og, "type");
+      ck.optimizer.step = h5::get_attr_int(og, "step");
+      if (h5::exists(og, "m")) ck.optimizer.m = read_tensor(og, "m");
+      if (h5::exists(og, "v")) ck.optimizer.v = read_tensor(og, "v");
+    }
+    h5::Handle sg = h5::open_group(f, "state");
+    ck.progress.iter = h5::get_attr_int(sg, "iteration");
+    ck.progress.epoch = h5::get_attr_int(sg, "epoch");
+    ck.progress.batch_in_epoch = h5::get_attr_int(sg, "batch_in_epoch");
+    ck.progress.best_val_iter = h5::get_attr_int(sg, "best_val_iter");
+    ck.progress.first_loss = h5::get_attr_double(sg, "first_loss");
+    ck.streams_per_rank = h5::get_attr_int(sg, "streams_per_rank");
+    if (h5::exists(sg, "rng")) ck.rng_states = h5::read_array<uint8_t>(sg, "rng");
+    if (h5::exists(sg, "hidden_h")) ck.hidden_h = read_tensor(sg, "hidden_h");
+    if (h5::exists(sg, "hidden_c")) ck.hidden_c = read_tensor(sg, "hidden_c");
+
+    h5::Handle hg = h5::open_group(f, "history");
+    ck.progress.history.train_iter = h5::read_array<int64_t>(hg, "train_iter");
+    ck.progress.history.train_loss = h5::read_array<double>(hg, "train_loss");
+    ck.progress.history.val_iter = h5::read_array<int64_t>(hg, "val_iter");
+    ck.progress.history.val_loss = h5::read_array<double>(hg, "val_loss");
+  } catch (const Error& e) {
+    std::string msg = e.what();
+    if (msg.rfind(path, 0) == 0) throw;
+    fail(path, ": ", msg);
+  } catch (const c10::Error& e) {
+    fail(path, ": corrupt checkpoint (", e.what_without_backtrace(), ")");
+  }
+  return ck;
+}
+
+CharRNN model_from_checkpoint(const Checkpoint& ck, torch::Device device) {
+  CharRNN model(ck.spec);
+  torch::NoGradGuard no_grad;
+  auto named = model->named_parameters();
+  for (size_t i = 0; i < ck.params.size(); ++i) named[ck.param_names[i]].copy_(ck.params[i]);
+  model->to(device);
+  return model;
+}
+
+namespace {
+struct SavedFile {
+  std::string path;
+  double epoch, loss;
+};
+
+std::vector<SavedFile> list_checkpoints(const std::string& dir, const std::string& savefile) {
+  std::vector<SavedFile> out;
+  std::error_code ec;
+  const std::string prefix = "lm_" + savefile + "_epoch";
+  for (auto& e : fs::directory_iterator(dir, ec)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind(prefix, 0) != 0 || name.size() < 4 || name.substr(name.size() - 3) != ".h5") continue;
+    double epoch = 0, loss = 0;
+    if (std::sscanf(name.c_str() + prefix.size(), "%lf_%lf.h5", &epoch, &loss) == 2)
+      out.push_back({e.path().string(), epoch, loss});
+  }
+  return out;
+}
+}  // namespace
+
+std::string apply_retention(const std::string& dir, const std::string& savefile, int64_t keep_last,
+                            int64_t keep_best) {
+  auto files = list_checkpoints(dir, savefile);
+  if (files.empty()) return "";
+  std::vector<SavedFile> by_time = files, by_loss = files;
+  std::sort(by_time.begin(), by_time.end(), [](auto& a, auto& b) { return a.epoch > b.epoch; });
+  std::sort(by_loss.begin(), by_loss.end(), [](auto& a, auto& b) { return a.loss < b.loss; });
+  std::vector<std::string> keep;
+  for (size_t i = 0; i < by_time.size() && (keep_last == 0 || (int64_t)i < keep_last); ++i) keep.push_back(by_time[i].path);
+  for (size_t i = 0; i < by_loss.size() && (int64_t)i < std::max<int64_t>(keep_best, 1); ++i) keep.push_back(by_loss[i].path);
+  keep.push_back(by_time[0].path);
+  for (auto& f : files)
+    if (std::find(keep.begin(), keep.end(), f.path) == keep.end()) std::remove(f.path.c_str());
+  replace_symlink(fs::path(by_time[0].path).filename().string(), (fs::path(dir) / "latest").string());
+  return by_loss[0].path;
+}
+
+std::string latest_checkpoint(const std::string& dir) {
+  fs::path link = fs::path(dir) / "latest";
+  std::error_code ec;
+  if (!fs::is_symlink(link, ec)) return "";
+  fs::path target = fs::read_symlink(link, ec);
+  if (ec) return "";
+  fs::path full = target.is_absolute() ? target : fs::path(dir) / target;
+  return fs::exists(full) ? full.string() : "";
+}
+
+}  // namespace charnn

@@ -1,0 +1,79 @@
+// Where a checkpoint is written and read. One self-describing HDF5 file per
+// save, named as char-rnn named them (lm_<savefile>_epoch<E.EE>_<valloss>.h5),
+// holding everything needed to sample from it (config, vocabulary, weights) and
+// to resume training exactly (optimizer moments, data position, RNG and hidden
+// state of every rank, loss histories). Tensors are stored as float32 on the
+// host, so a checkpoint moves freely between CPU and GPU.
+#pragma once
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "data/vocab.h"
+#include "model/charrnn.h"
+#include "train/optim.h"
+#include "train/options.h"
+
+namespace charnn {
+
+constexpr int kCheckpointFormatVersion = 1;
+constexpr const char* kCheckpointFormatName = "charnn-checkpoint";
+
+struct History {
+  std::vector<int64_t> train_iter;
+  std::vector<double> train_loss;
+  std::vector<int64_t> val_iter;
+  std::vector<double> val_loss;
+};
+
+// Where training stands; advances every update.
+struct TrainProgress {
+  int64_t iter = 0;            // updates done
+  int64_t epoch = 0;           // whole epochs done
+  int64_t batch_in_epoch = 0;  // next batch of the epoch
+  double best_val_loss = std::numeric_limits<double>::infinity();
+  int64_t best_val_iter = -1;
+  double first_loss = std::numeric_limits<double>::quiet_NaN();
+  double wall_seconds = 0;
+  double chars_per_sec = 0;
+  History history;
+};
+
+struct Checkpoint {
+  std::string config_yaml;  // resolved config, as saved
+  TrainConfig config;
+  Vocab vocab;
+  ModelSpec spec;
+  std::vector<std::string> param_names;
+  std::vector<torch::Tensor> params;  // CPU float32, module order
+  OptimizerState optimizer;           // CPU tensors (may be undefined in a weights-only file)
+  TrainProgress progress;
+  double val_loss = std::numeric_limits<double>::quiet_NaN();  // at this save
+  double epoch_float = 0;
+  int world_size = 1;
+  int64_t streams_per_rank = 0;
+  std::vector<uint8_t> rng_states;  // every rank's CPU generator state, concatenated
+  torch::Tensor hidden_h, hidden_c;  // [world * streams_per_rank, layers, rnn_size] (c: LSTM only)
+};
+
+// "lm_lstm_epoch0.95_2.0681.h5"
+std::string checkpoint_file_name(const std::string& savefile, double epoch, double val_loss);
+// Writes to a temporary name, fsyncs, renames: never a half-written file under `path`.
+void save_checkpoint(const std::string& path, const Checkpoint& ck);
+// Reads and validates; a truncated, foreign or corrupt file is a clear Error.
+Checkpoint load_checkpoint(const std::string& path);
+// Builds the model described by the checkpoint and loads its weights.
+CharRNN model_from_checkpoint(const Checkpoint& ck, torch::Device device);
+
+// Retention in a run directory: keep the `keep_last` newest and `keep_best`
+// lowest-loss checkpoints of `savefile`, delete the others, point `latest` at
+// the newest. Returns the path of the best one kept.
+std::string apply_retention(const std::string& dir, const std::string& savefile, int64_t keep_last,
+                            int64_t keep_best);
+// The checkpoint `latest` points to in `dir`, or "" if none.
+std::string latest_checkpoint(const std::string& dir);
+
+}  // namespace charnn

@@ -1,0 +1,331 @@
+#include "train/options.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "util/fsutil.h"
+#include "util/status.h"
+
+namespace charnn {
+
+namespace {
+using C = TrainConfig;
+const double kInf = 1e300;
+}  // namespace
+
+const std::vector<OptionSpec>& train_options() {
+  static const std::vector<OptionSpec> table = {
+      {"data", "corpus cache written by 'charnn preprocess' (or a torch-rnn .h5)", &C::data},
+      {"vocab", "torch-rnn vocabulary .json (default: beside the .h5)", &C::vocab},
+      {"model", "recurrent cell", &C::model, 0, 0, {"lstm", "gru", "rnn"}},
+      {"rnn_size", "hidden units per layer", &C::rnn_size, 1, 65536},
+      {"num_layers", "recurrent layers", &C::num_layers, 1, 64},
+      {"embedding_size", "character embedding width", &C::embedding_size, 1, 65536},
+      {"dropout", "dropout between layers and before the decoder", &C::dropout, 0, 0.99},
+      {"batch_size", "parallel streams per rank", &C::batch_size, 1, 1 << 20},
+      {"seq_length", "characters per stream per iteration (BPTT length)", &C::seq_length, 1, 1 << 20},
+      {"optimizer", "update rule", &C::optimizer, 0, 0, {"adam", "adamw", "rmsprop", "sgd"}},
+      {"learning_rate", "base learning rate", &C::learning_rate, 0, 10},
+      {"beta1", "adam/adamw first-moment decay", &C::beta1, 0, 0.999999},
+      {"beta2", "adam/adamw second-moment decay", &C::beta2, 0, 0.999999999},
+      {"eps", "adam/adamw/rmsprop epsilon", &C::eps, 0, 1},
+      {"weight_decay", "L2 (sgd, adam, rmsprop) or decoupled (adamw) weight decay", &C::weight_decay, 0, 10},
+      {"momentum", "sgd momentum", &C::momentum, 0, 0.999999},
+      {"decay_rate", "rmsprop squared-gradient decay (char-rnn)", &C::decay_rate, 0, 0.999999},
+      {"lr_schedule", "constant | charrnn (x learning_rate_decay each epoch after learning_rate_decay_after) | "
+                      "step (x lr_decay_factor every lr_decay_every epochs) | cosine (to min_lr)",
+       &C::lr_schedule, 0, 0, {"constant", "charrnn", "step", "cosine"}},
+      {"learning_rate_decay", "charrnn schedule: factor per epoch", &C::learning_rate_decay, 0, 1},
+      {"learning_rate_decay_after", "charrnn schedule: first epoch that decays", &C::learning_rate_decay_after, 0, kInf},
+      {"lr_decay_every", "step schedule: epochs between decays", &C::lr_decay_every, 1, 1 << 30},
+      {"lr_decay_factor", "step schedule: factor per decay", &C::lr_decay_factor, 0, 1},
+      {"warmup_iters", "linear warmup iterations (any schedule)", &C::warmup_iters, 0, 1LL << 40},
+      {"min_lr", "cosine schedule: final learning rate", &C::min_lr, 0, 10},
+      {"grad_clip", "clip threshold (0 = off)", &C::grad_clip, 0, kInf},
+      {"grad_clip_mode", "norm (global L2 norm) | value (char-rnn's element-wise clamp)", &C::grad_clip_mode, 0, 0,
+       {"norm", "value"}},
+      {"grad_accum", "micro-batches accumulated before each update", &C::grad_accum, 1, 1 << 20},
+      {"lr_scale", "none | linear: multiply learning_rate by the number of ranks (use with warmup_iters)",
+       &C::lr_scale, 0, 0, {"none", "linear"}},
+      {"max_epochs", "stop after this many passes over train (fractions allowed)", &C::max_epochs, 0, kInf},
+      {"max_iters", "stop after this many updates (0 = no limit)", &C::max_iters, 0, 1LL << 50},
+      {"eval_val_every", "iterations between validation passes and checkpoints", &C::eval_val_every, 1, 1LL << 50},
+      {"val_max_batches", "limit each validation pass to this many batches (0 = whole split)", &C::val_max_batches, 0,
+       1LL << 50},
+      {"print_every", "iterations between log lines (when not on a terminal)", &C::print_every, 1, 1LL << 50},
+      {"sample_every", "iterations between progress samples (0 = off)", &C::sample_every, 0, 1LL << 50},
+      {"sample_length", "characters per progress sample", &C::sample_length, 1, 1 << 20},
+      {"sample_temperatures", "comma-separated temperatures for progress samples", &C::sample_temperatures},
+      {"explosion_guard", "stop when the loss exceeds 3x the first loss (char-rnn)", &C::explosion_guard},
+      {"checkpoint_dir", "run directory: checkpoints, metrics.jsonl, samples.jsonl, config.yaml", &C::checkpoint_dir},
+      {"savefile", "checkpoint name stem (default: the model type)", &C::savefile},
+      {"init_from", "start from this checkpoint's weights (vocabulary must match)", &C::init_from},
+      {"resume", "continue exactly from this checkpoint, or 'auto' (latest in checkpoint_dir, if any)", &C::resume},
+      {"keep_last", "most recent checkpoints kept (0 = all)", &C::keep_last, 0, 1 << 20},
+      {"keep_best", "lowest-val-loss checkpoints kept besides the most recent", &C::keep_best, 0, 1 << 20},
+      {"seed", "random seed (weights, dropout, sampling)", &C::seed, 0, 9.2e18},
+      {"device", "auto | cpu | cuda", &C::device, 0, 0, {"auto", "cpu", "cuda"}},
+      {"threads", "intra-op threads per rank (0 = cores / ranks on the node)", &C::threads, 0, 4096},
+      {"overlap", "all-reduce gradient buckets during backward", &C::overlap},
+      {"bucket_mb", "gradient bucket size in MB", &C::bucket_mb, 0.001, 4096},
+      {"progress", "auto | bar | lines", &C::progress, 0, 0, {"auto", "bar", "lines"}},
+  };
+  return table;
+}
+
+static std::string normalize(std::string s) {
+  std::replace(s.begin(), s.end(), '-', '_');
+  return s;
+}
+
+const OptionSpec* find_option(const std::string& name) {
+  std::string n = normalize(name);
+  for (const auto& o : train_options())
+    if (n == o.name) return &o;
+  return nullptr;
+}
+
+static size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string suggest_option(const std::string& name) {
+  std::string n = normalize(name), best;
+  size_t best_d = 1000;
+  for (const auto& o : train_options()) {
+    size_t d = edit_distance(n, o.name);
+    if (d < best_d) best_d = d, best = o.name;
+  }
+  if (best_d <= std::max<size_t>(2, n.size() / 3)) return "did you mean '" + best + "'?";
+  return "";
+}
+
+static std::string range_text(const OptionSpec& o) {
+  std::ostringstream os;
+  os << "[" << o.min << ", ";
+  if (o.max >= kInf) os << "inf";
+  else os << o.max;
+  os << "]";
+  return os.str();
+}
+
+void set_option(TrainConfig& cfg, const std::string& key, const std::string& value, const std::string& where) {
+  const OptionSpec* o = find_option(key);
+  if (!o) {
+    std::string hint = suggest_option(key);
+    fail(where, ": unknown option ", quoted(key), hint.empty() ? "" : "; ", hint);
+  }
+  auto bad = [&](const std::string& expected) {
+    fail(where, ": ", o->name, " = ", quoted(value), ": expected ", expected);
+  };
+  std::visit(
+      [&](auto member) {
+        using T = std::decay_t<decltype(cfg.*member)>;
+        if constexpr (std::is_same_v<T, int64_t>) {
+          size_t pos = 0;
+          double d = 0;
+          try {
+            d = std::stod(value, &pos);
+          } catch (...) {
+            bad("an integer in " + range_text(*o));
+          }
+          if (pos != value.size() || d != std::floor(d)) bad("an integer in " + range_text(*o));
+          if (d < o->min || d > o->max) bad("an integer in " + range_text(*o));
+          cfg.*member = static_cast<int64_t>(d);
+        } else if constexpr (std::is_same_v<T, double>) {
+          size_t pos = 0;
+          double d = 0;
+          try {
+            d = std::stod(value, &pos);
+          } catch (...) {
+            bad("a number in " + range_text(*o));
+          }
+          if (pos != value.size() || !std::isfinite(d) || d < o->min || d > o->max) bad("a number in " + range_text(*o));
+          cfg.*member = d;
+        } else if constexpr (std::is_same_v<T, bool>) {
+          std::string v = value;
+          std::transform(v.begin(), v.end(), v.begin(), ::tolower);
+          if (v == "true" || v == "1" || v == "yes" || v == "on") cfg.*member = true;
+          else if (v == "false" || v == "0" || v == "no" || v == "off") cfg.*member = false;
+          else bad("true or false");
+        } else {
+          if (!o->choices.empty() && std::find(o->choices.begin(), o->choices.end(), value) == o->choices.end()) {
+            std::string list;
+            for (auto& c : o->choices) list += (list.empty() ? "" : " | ") + c;
+            bad("one of " + list);
+          }
+          cfg.*member = value;
+        }
+      },
+      o->field);
+}
+
+void apply_yaml(TrainConfig& cfg, const YAML::Node& map, const std::string& file) {
+  if (!map.IsMap()) fail(file, ":", map.Mark().line + 1, ": expected a mapping of option: value");
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    std::string key = it->first.as<std::string>();
+    std::string where = cat(file, ":", it->first.Mark().line + 1);
+    if (!it->second.IsScalar()) {
+      if (find_option(key)) fail(where, ": ", key, ": expected a single value, not a list or mapping");
+    }
+    set_option(cfg, key, it->second.IsScalar() ? it->second.Scalar() : std::string(), where);
+  }
+}
+
+void apply_yaml_file(TrainConfig& cfg, const std::string& path) {
+  require_readable_file(path, "YAML config");
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    fail(path, ":", e.mark.line + 1, ": invalid YAML: ", e.msg);
+  }
+  if (root.IsNull()) return;
+  apply_yaml(cfg, root, path);
+}
+
+void validate(const TrainConfig& cfg) {
+  if (cfg.data.empty()) fail("train: no corpus given; pass --data FILE.h5 (or 'data:' in the config)");
+  if (cfg.max_epochs <= 0 && cfg.max_iters <= 0) fail("train: max_epochs and max_iters are both 0; nothing to do");
+  if (!cfg.init_from.empty() && !cfg.resume.empty())
+    fail("train: init_from and resume are exclusive (resume restores everything; init_from only weights)");
+  parse_double_list(cfg.sample_temperatures, "sample_temperatures");
+}
+
+std::vector<double> parse_double_list(const std::string& s, const std::string& what) {
+  std::vector<double> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    try {
+      size_t pos;
+      double d = std::stod(item, &pos);
+      if (!(d > 0)) throw 1;
+      out.push_back(d);
+    } catch (...) {
+      fail(what, " = ", quoted(s), ": expected comma-separated positive numbers");
+    }
+  }
+  if (out.empty()) fail(what, " is empty: expected comma-separated positive numbers");
+  return out;
+}
+
+std::string option_value(const TrainConfig& cfg, const OptionSpec& spec) {
+  return std::visit(
+      [&](auto member) -> std::string {
+        using T = std::decay_t<decltype(cfg.*member)>;
+        if constexpr (std::is_same_v<T, bool>) return (cfg.*member) ? "true" : "false";
+        else if constexpr (std::is_same_v<T, std::string>) return cfg.*member;
+        else if constexpr (std::is_same_v<T, double>) {
+          std::ostringstream os;
+          os.precision(17);
+          os << cfg.*member;
+          return os.str();
+        } else return std::to_string(cfg.*member);
+      },
+      spec.field);
+}
+
+std::string to_yaml(const TrainConfig& cfg) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  for (const auto& o : train_options()) {
+    out << YAML::Key << o.name << YAML::Value;
+    std::string v = option_value(cfg, o);
+    if (std::holds_alternative<std::string TrainConfig::*>(o.field)) out << YAML::DoubleQuoted << v;
+    else out << v;
+  }
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+std::string train_help() {
+  std::ostringstream os;
+  os << "Usage: charnn train --data FILE.h5 [--config FILE.yaml] [--KEY VALUE ...] [--set KEY=VALUE ...]\n"
+        "\n"
+        "Trains a character-level RNN. Run it under mpirun/srun for data-parallel training.\n"
+        "Every option is also a YAML key; flags override the config file. Dashes and\n"
+        "underscores are interchangeable (--rnn-size = --rnn_size).\n"
+        "\n"
+        "  --config FILE        YAML file of options\n"
+        "  --set KEY=VALUE      set any option\n"
+        "  --print-config       print the resolved config as YAML and exit\n"
+        "  --trial-dir DIR      run a sweep trial: options from DIR/config.yaml, status in DIR\n"
+        "\n";
+  TrainConfig defaults;
+  for (const auto& o : train_options()) {
+    std::string def = option_value(defaults, o);
+    std::string left = cat("  --", o.name);
+    if (left.size() < 30) left += std::string(30 - left.size(), ' ');
+    os << left << o.help;
+    if (!def.empty()) os << " [" << def << "]";
+    os << "\n";
+  }
+  return os.str();
+}
+
+TrainCommandLine parse_train_command_line(const std::vector<std::string>& args) {
+  TrainCommandLine cl;
+  std::vector<std::pair<std::string, std::string>> sets;  // applied after the config file
+  std::vector<std::string> configs;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "-h" || a == "--help") {
+      cl.help = true;
+      continue;
+    }
+    if (a.rfind("--", 0) != 0) fail("train: unexpected argument ", quoted(a), "; options look like --KEY VALUE");
+    std::string key = a.substr(2), value;
+    bool has_value = false;
+    if (auto eq = key.find('='); eq != std::string::npos) {
+      value = key.substr(eq + 1), key = key.substr(0, eq), has_value = true;
+    }
+    key = normalize(key);
+    auto take_value = [&]() {
+      if (has_value) return;
+      if (i + 1 >= args.size()) fail("--", key, ": missing value");
+      value = args[++i], has_value = true;
+    };
+    if (key == "print_config") {
+      cl.print_config = true;
+    } else if (key == "config") {
+      take_value();
+      configs.push_back(value);
+    } else if (key == "trial_dir") {
+      take_value();
+      cl.trial_dir = value;
+    } else if (key == "set") {
+      take_value();
+      auto eq = value.find('=');
+      if (eq == std::string::npos) fail("--set ", quoted(value), ": expected KEY=VALUE");
+      sets.emplace_back(value.substr(0, eq), value.substr(eq + 1));
+      if (!find_option(sets.back().first)) set_option(cl.cfg, sets.back().first, "", "--set");
+    } else {
+      const OptionSpec* o = find_option(key);
+      if (!o) set_option(cl.cfg, key, "", "--" + key);  // throws "unknown option" with a suggestion
+      bool is_bool = std::holds_alternative<bool TrainConfig::*>(o->field);
+      if (is_bool && !has_value && (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0)) {
+        value = "true", has_value = true;  // bare boolean flag
+      }
+      take_value();
+      sets.emplace_back(key, value);
+    }
+  }
+  if (!cl.trial_dir.empty()) configs.insert(configs.begin(), cl.trial_dir + "/config.yaml");
+  for (const auto& c : configs) apply_yaml_file(cl.cfg, c);
+  for (const auto& [k, v] : sets) set_option(cl.cfg, k, v, "--" + k);
+  return cl;
+}
+
+}  // namespace charnn

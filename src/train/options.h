@@ -1,0 +1,107 @@
+// Every training option in one table: the same name as a command-line flag
+// (--rnn_size, --rnn-size) and as a YAML key (rnn_size:). Names follow char-rnn.
+// Precedence: defaults < --config FILE.yaml < flags and --set key=value.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace YAML { class Node; }
+
+namespace charnn {
+
+struct TrainConfig {
+  // data
+  std::string data;        // corpus cache (.h5)
+  std::string vocab;       // torch-rnn vocabulary .json (default: beside the .h5)
+  // model
+  std::string model = "lstm";
+  int64_t rnn_size = 128;
+  int64_t num_layers = 2;
+  int64_t embedding_size = 64;
+  double dropout = 0.0;
+  // batching
+  int64_t batch_size = 50;  // streams per rank
+  int64_t seq_length = 50;
+  // optimisation
+  std::string optimizer = "adam";
+  double learning_rate = 2e-3;
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+  double weight_decay = 0.0;
+  double momentum = 0.9;
+  double decay_rate = 0.95;  // rmsprop
+  std::string lr_schedule = "constant";
+  double learning_rate_decay = 0.97;
+  double learning_rate_decay_after = 10;  // epochs
+  int64_t lr_decay_every = 5;             // epochs
+  double lr_decay_factor = 0.5;
+  int64_t warmup_iters = 0;
+  double min_lr = 0.0;  // cosine floor
+  double grad_clip = 5.0;
+  std::string grad_clip_mode = "norm";
+  int64_t grad_accum = 1;
+  std::string lr_scale = "none";  // none | linear (x ranks)
+  // length of training
+  double max_epochs = 50;
+  int64_t max_iters = 0;  // 0 = no limit
+  // evaluation and logging
+  int64_t eval_val_every = 1000;
+  int64_t val_max_batches = 0;
+  int64_t print_every = 10;
+  int64_t sample_every = 0;
+  int64_t sample_length = 200;
+  std::string sample_temperatures = "0.2,0.5,1.0";
+  bool explosion_guard = false;
+  // checkpoints
+  std::string checkpoint_dir = "cv";
+  std::string savefile;  // default: the model type
+  std::string init_from;
+  std::string resume;  // checkpoint path or "auto"
+  int64_t keep_last = 3;
+  int64_t keep_best = 1;
+  // runtime
+  int64_t seed = 123;
+  std::string device = "auto";  // auto | cpu | cuda
+  int64_t threads = 0;          // intra-op threads per rank; 0 = cores / local ranks
+  bool overlap = true;          // all-reduce buckets during backward
+  double bucket_mb = 4.0;
+  std::string progress = "auto";  // auto | bar | lines
+};
+
+struct OptionSpec {
+  const char* name;
+  const char* help;
+  std::variant<int64_t TrainConfig::*, double TrainConfig::*, std::string TrainConfig::*, bool TrainConfig::*> field;
+  double min = -1e300, max = 1e300;  // inclusive range for numbers
+  std::vector<std::string> choices;  // allowed values for strings (empty = any)
+};
+
+const std::vector<OptionSpec>& train_options();
+const OptionSpec* find_option(const std::string& name);  // accepts dashes for underscores
+// "did you mean 'rnn_size'?" or "" when nothing is close.
+std::string suggest_option(const std::string& name);
+
+// Parse and range-check `value` for `key`; `where` prefixes errors ("file.yaml:12" or "--rnn_size").
+void set_option(TrainConfig& cfg, const std::string& key, const std::string& value, const std::string& where);
+// Apply a YAML mapping of options (a config file, or a sweep's base); `file` is used in messages.
+void apply_yaml(TrainConfig& cfg, const YAML::Node& map, const std::string& file);
+void apply_yaml_file(TrainConfig& cfg, const std::string& path);
+// Cross-option checks (after everything is applied).
+void validate(const TrainConfig& cfg);
+std::string option_value(const TrainConfig& cfg, const OptionSpec& spec);
+// The resolved config as YAML, every key, in table order.
+std::string to_yaml(const TrainConfig& cfg);
+std::vector<double> parse_double_list(const std::string& s, const std::string& what);
+
+// Command line of `charnn train`: --config, --set key=value, --KEY VALUE, --print-config.
+struct TrainCommandLine {
+  TrainConfig cfg;
+  bool print_config = false;
+  bool help = false;
+  std::string trial_dir;
+};
+TrainCommandLine parse_train_command_line(const std::vector<std::string>& args);
+std::string train_help();
+
+}  // namespace charnn

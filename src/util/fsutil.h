@@ -1,0 +1,28 @@
+// Files that are either whole or absent: write to a temporary name in the same
+// directory, fsync, rename over the final name, fsync the directory. A crash
+// at any point leaves the previous file (or nothing) under the real name.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace charnn {
+
+// A hidden temporary sibling of `final_path`, unique to this process.
+std::string temp_path_for(const std::string& final_path);
+// fsync `tmp`, rename it to `final_path`, fsync the directory.
+void commit_file(const std::string& tmp, const std::string& final_path);
+// Atomically replace `path` with `contents`.
+void write_file_atomic(const std::string& path, const std::string& contents);
+// Whole file as a string; throws Error naming the path on failure.
+std::string read_file(const std::string& path);
+// Throws a clear Error unless `path` is an existing, readable regular file.
+void require_readable_file(const std::string& path, const std::string& what);
+// Throws a clear Error unless the directory that would hold `path` exists and is writable.
+void require_writable_parent(const std::string& path);
+// mkdir -p
+void make_dirs(const std::string& dir);
+bool path_exists(const std::string& path);
+// Replace (atomically) a symlink `link` so it points at `target`.
+void replace_symlink(const std::string& target, const std::string& link);
+
+}  // namespace charnn

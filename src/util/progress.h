@@ -1,0 +1,36 @@
+// Training progress for people: a live bar on a terminal, or one plain line
+// every `print_every` iterations when output goes to a file (Slurm logs).
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace charnn {
+
+struct ProgressLine {
+  int64_t iter = 0, total_iters = 0;
+  double epoch = 0;
+  double loss = 0;
+  double lr = 0;
+  double grad_norm = 0;
+  double chars_per_sec = 0;
+  double elapsed = 0;
+};
+
+class ProgressDisplay {
+ public:
+  // mode: "auto" (bar when stderr is a terminal), "bar" or "lines".
+  ProgressDisplay(const std::string& mode, int64_t print_every);
+  void update(const ProgressLine& p);
+  // A message that must not be overwritten by the bar (eval results, warnings).
+  void message(const std::string& text);
+  void finish();
+
+ private:
+  bool bar_;
+  int64_t print_every_;
+  bool bar_drawn_ = false;
+};
+
+std::string format_duration(double seconds);
+
+}  // namespace charnn
