@@ -3,6 +3,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "dist/comm.h"
 #include "train/checkpoint.h"
 #include "train/trainer.h"
 
@@ -11,6 +12,7 @@ namespace charnn {
 int cmd_eval(int argc, char** argv) {
   std::string path, data, vocab, split = "val";
   int64_t batch_size = 0, seq_length = 0, max_batches = 0;
+  bool json = false;
   po::options_description desc("Options");
   desc.add_options()
       ("checkpoint", po::value(&path)->required(), "checkpoint (.h5)")
@@ -19,16 +21,19 @@ int cmd_eval(int argc, char** argv) {
       ("split", po::value(&split)->default_value("val"), "val | test | train")
       ("batch-size", po::value(&batch_size)->default_value(0), "streams (default: the checkpoint's batch_size)")
       ("seq-length", po::value(&seq_length)->default_value(0), "window length (default: the checkpoint's seq_length)")
-      ("max-batches", po::value(&max_batches)->default_value(0), "stop after this many batches (0 = whole split)");
+      ("max-batches", po::value(&max_batches)->default_value(0), "stop after this many batches (0 = whole split)")
+      ("json", po::bool_switch(&json), "print one JSON object (full precision) instead of a sentence");
   po::positional_options_description pos;
   pos.add("checkpoint", 1);
   po::variables_map vm;
   if (!parse_or_help(argc, argv,
                      "Usage: charnn eval CHECKPOINT.h5 --data FILE.h5 [--split val|test]\n\nMean cross-entropy "
-                     "(nats per character) and bits per character over a whole split.",
+                     "(nats per character) and bits per character over a whole split. Under mpirun the\n"
+                     "streams are spread over the ranks; the result does not depend on the rank count.",
                      desc, &pos, vm))
     return 0;
   const Split s = parse_split(split);
+  comm_init(&argc, &argv);  // under mpirun the split's streams are spread over the ranks
   Checkpoint ck = load_checkpoint(path);
   auto corpus = std::shared_ptr<const Corpus>(Corpus::open(data, vocab));
   if (!(ck.vocab == corpus->vocab()))
@@ -38,7 +43,11 @@ int cmd_eval(int argc, char** argv) {
   const int64_t B = batch_size > 0 ? batch_size : ck.config.batch_size;
   const int64_t T = seq_length > 0 ? seq_length : ck.config.seq_length;
   EvalResult r = evaluate(*model, corpus, s, B, T, max_batches, torch::kCPU);
-  std::printf("%s on %s/%s: loss %.4f nats/char, %.4f bits/char over %.0f characters\n", path.c_str(), data.c_str(),
+  if (comm().rank == 0 && json)
+    std::printf("{\"checkpoint\": \"%s\", \"split\": \"%s\", \"loss\": %.17g, \"bpc\": %.17g, \"characters\": %.0f}\n",
+                path.c_str(), split.c_str(), r.loss, r.loss / std::log(2.0), r.tokens);
+  else if (comm().rank == 0)
+    std::printf("%s on %s/%s: loss %.4f nats/char, %.4f bits/char over %.0f characters\n", path.c_str(), data.c_str(),
               split.c_str(), r.loss, r.loss / std::log(2.0), r.tokens);
   return 0;
 }

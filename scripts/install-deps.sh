@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every Debian package charnn needs to build, test and run.
+# Idempotent and quiet when everything is already there; loud on failure.
+#   scripts/install-deps.sh            build + test dependencies
+#   scripts/install-deps.sh --bench    also the PyTorch reference used by bench/
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ ccache pkg-config
+  libtorch-dev
+  libopenblas0-pthread   # without it LibTorch falls back to reference BLAS: ~12x slower training
+  libopenmpi-dev openmpi-bin
+  libhdf5-dev hdf5-tools
+  libyaml-cpp-dev libboost-program-options-dev nlohmann-json3-dev libssl-dev
+  libgtest-dev
+  python3-h5py python3-numpy   # tests read and write HDF5 files the way users' scripts do
+)
+[ "${1:-}" = "--bench" ] && packages+=(python3-torch time)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "install-deps: installing ${missing[*]}" >&2
+log=$(mktemp)
+if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "install-deps: apt-get failed (output above)" >&2
+  rm -f "$log"
+  exit 1
+fi
+rm -f "$log"

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The test command of README.md: install dependencies, build, run every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1  # CI runs as root
+cd build && ctest --output-on-failure --timeout 900 "$@"

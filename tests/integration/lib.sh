@@ -1,0 +1,51 @@
+# Shared helpers for the integration tests: the real binary on real files.
+set -euo pipefail
+: "${CHARNN:?set CHARNN to the charnn binary}"
+: "${CHARNN_SOURCE_DIR:?set CHARNN_SOURCE_DIR to the source tree}"
+PY=/usr/bin/python3  # Debian's python3 with h5py and torch
+WORK=$(mktemp -d /tmp/charnn-it-XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK"
+export OPENBLAS_NUM_THREADS=1
+SHAKESPEARE="$CHARNN_SOURCE_DIR/data/tinyshakespeare/input.txt"
+# A tiny model that trains in well under a second per few iterations.
+TINY=(--rnn_size 32 --embedding_size 16 --num_layers 2 --batch_size 8 --seq_length 16 --progress lines
+      --print_every 1 --val_max_batches 4 --threads 1)
+PASSED=0
+
+pass() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
+die() { echo "FAIL - $*" >&2; exit 1; }
+
+# expect_error PATTERN CMD...: CMD must exit non-zero with PATTERN on its one-line error.
+expect_error() {
+  local pattern=$1; shift
+  local out rc=0
+  out=$("$@" 2>&1) || rc=$?
+  [ "$rc" -ne 0 ] || die "expected failure of: $* (got exit 0)"
+  grep -qF -- "$pattern" <<<"$out" || die "expected '$pattern' in the error of: $*; got: $out"
+  grep -q '^charnn: error: ' <<<"$out" || die "no 'charnn: error:' line from: $*; got: $out"
+}
+
+shakespeare_h5() {  # preprocess tiny-shakespeare once into $WORK/ts.h5
+  [ -f ts.h5 ] || "$CHARNN" preprocess --input "$SHAKESPEARE" --output ts.h5 >/dev/null
+  echo ts.h5
+}
+
+mpirun_n() {  # mpirun_n N CMD...
+  local n=$1; shift
+  mpirun --oversubscribe -np "$n" --bind-to none -x OPENBLAS_NUM_THREADS "$@"
+}
+
+# Compare two checkpoints' model and optimizer arrays bit for bit.
+same_weights() {
+  "$PY" - "$1" "$2" <<'PYEOF'
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+names = [f"model/{k}" for k in a["model"]] + [f"optimizer/{k}" for k in a["optimizer"]]
+bad = [n for n in names if not np.array_equal(a[n][()], b[n][()])]
+if bad:
+    sys.exit("differ: " + ", ".join(bad))
+PYEOF
+}
+
+finish() { echo "$PASSED passed, 0 failed"; }

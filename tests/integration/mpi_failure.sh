@@ -1,0 +1,38 @@
+# Failure handling: a killed rank ends the whole job quickly and leaves the last
+# checkpoint usable; launch mistakes fail at once with advice.
+source "$(dirname "$0")/lib.sh"
+DATA=$(shakespeare_h5)
+
+mpirun_n 4 "$CHARNN" train --data "$DATA" "${TINY[@]}" --batch_size 4 --max_iters 100000 --eval_val_every 20 \
+  --checkpoint_dir run > train.log 2>&1 &
+launcher=$!
+for _ in $(seq 600); do [ -e run/latest ] && break; sleep 0.1; done
+[ -e run/latest ] || die "no checkpoint appeared"
+sleep 1
+victim=$(pgrep -f "charnn train --data $DATA" | grep -v "^$launcher$" | tail -1)
+[ -n "$victim" ] || die "no rank process found"
+start=$(date +%s)
+kill -9 "$victim"
+rc=0
+for _ in $(seq 600); do kill -0 $launcher 2>/dev/null || break; sleep 0.1; done
+if kill -0 $launcher 2>/dev/null; then kill -9 $launcher; die "mpirun still running 60 s after a rank was killed"; fi
+wait $launcher || rc=$?
+elapsed=$(( $(date +%s) - start ))
+[ $rc -ne 0 ] || die "mpirun exited 0 after a rank was killed"
+pgrep -f "charnn train --data $DATA" >/dev/null && die "ranks left running"
+echo "  mpirun exited $rc, ${elapsed}s after kill -9 of one of 4 ranks"
+pass "kill -9 of one of 4 ranks: mpirun exits non-zero within 60 s, no rank left behind"
+
+"$CHARNN" inspect run/latest >/dev/null || die "last checkpoint unreadable"
+ls run | grep -q '\.tmp\.' && rm -f run/.*.tmp.*  # a save interrupted mid-write only leaves a temp file
+iter=$("$PY" -c 'import h5py,sys; print(h5py.File(sys.argv[1],"r").attrs["iteration"])' run/latest)
+mpirun_n 4 "$CHARNN" train --data "$DATA" "${TINY[@]}" --batch_size 4 --max_iters $((iter + 5)) --eval_val_every 20 \
+  --checkpoint_dir run --resume auto >/dev/null 2>&1 || die "resume after the crash"
+pass "the last checkpoint is intact and resumes (from iteration $iter)"
+
+export SLURM_NTASKS=3
+expect_error "SLURM_NTASKS=3 but the MPI world has 2 ranks" mpirun_n 2 -x SLURM_NTASKS "$CHARNN" train --data "$DATA" "${TINY[@]}" --max_iters 1
+SLURM_NTASKS=2 SLURM_PROCID=0 expect_error "not started by an MPI launcher" "$CHARNN" train --data "$DATA" "${TINY[@]}" --max_iters 1
+unset SLURM_NTASKS
+pass "SLURM_NTASKS that disagrees with the MPI world fails at once with what to change"
+finish

@@ -1,0 +1,314 @@
+#!/usr/bin/env bash
+# tests/slurm/cluster.sh — a real one-node Slurm cluster on localhost, for tests.
+#
+#   cluster.sh start    install (if missing) slurm-wlm + munge, start munged,
+#                       slurmctld and slurmd, wait until the node is idle, then
+#                       print `export SLURM_CONF=...` (eval-able) on stdout
+#   cluster.sh stop     cancel all jobs, stop slurmd + slurmctld, and munged
+#                       only if this script started it
+#   cluster.sh status   print the exports and `sinfo`; exit 1 if not up
+#   cluster.sh env      print the exports only
+#
+# Everything (slurm.conf, state, spool, logs, pid files) lives under
+# $CHARNN_SLURM_DIR (default /tmp/charnn-slurm); the daemons and clients are
+# pointed at it with SLURM_CONF / -f, nothing is written to /etc/slurm.
+# munged is the system one (/run/munge socket, /etc/munge/munge.key), because
+# Slurm's auth plugin and the munge clients look there.
+#
+# Knobs (env):
+#   CHARNN_SLURM_DIR      base directory                 (/tmp/charnn-slurm)
+#   CHARNN_SLURM_CPUS     CPUs the node advertises       (max(8, 4*nproc))
+#   CHARNN_SLURM_TIMEOUT  seconds to wait for idle node  (60)
+#   CHARNN_SLURM_CLEAN=1  start from empty state (forget old jobs)
+#   CHARNN_SLURM_CTLD_PORT / CHARNN_SLURM_SLURMD_PORT    (6817 / 6818)
+#
+# On failure: exit non-zero, last stderr line is "cluster.sh: <reason>".
+set -u -o pipefail
+
+DIR=${CHARNN_SLURM_DIR:-/tmp/charnn-slurm}
+CONF=$DIR/slurm.conf
+LOGDIR=$DIR/log
+STATEDIR=$DIR/state
+SPOOLDIR=$DIR/spool
+RUNDIR=$DIR/run
+TIMEOUT=${CHARNN_SLURM_TIMEOUT:-60}
+CTLD_PORT=${CHARNN_SLURM_CTLD_PORT:-6817}
+SLURMD_PORT=${CHARNN_SLURM_SLURMD_PORT:-6818}
+NODE=$(hostname -s 2>/dev/null || hostname)
+
+export SLURM_CONF=$CONF
+
+die() { echo "cluster.sh: $*" >&2; exit 1; }
+note() { echo "cluster.sh: $*" >&2; }
+
+print_env() { echo "export SLURM_CONF=$CONF"; }
+
+pid_alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
+pid_from() { [[ -s $1 ]] && tr -dc '0-9' <"$1"; }
+
+need_root() { [[ $(id -u) -eq 0 ]] || die "must run as root (slurmd and munged need it)"; }
+
+# ---------------------------------------------------------------- install
+install_pkgs() {
+  local missing=()
+  command -v slurmctld >/dev/null 2>&1 || missing+=(slurmctld)
+  command -v slurmd    >/dev/null 2>&1 || missing+=(slurmd)
+  command -v sinfo     >/dev/null 2>&1 || missing+=(slurm-client)
+  command -v munged    >/dev/null 2>&1 || missing+=(munge)
+  command -v unmunge   >/dev/null 2>&1 || missing+=(munge)
+  # the plugins live in slurm-wlm-basic-plugins (a dependency of the above)
+  ((${#missing[@]})) || return 0
+  note "installing slurm-wlm munge (missing: ${missing[*]})"
+  export DEBIAN_FRONTEND=noninteractive
+  local log=$DIR/apt.log
+  if ! apt-get install -y -qq --no-install-recommends slurm-wlm munge >"$log" 2>&1; then
+    apt-get update -qq >>"$log" 2>&1
+    apt-get install -y -qq --no-install-recommends slurm-wlm munge >>"$log" 2>&1 ||
+      die "apt-get install slurm-wlm munge failed: $(grep -E '^E:' "$log" | tail -1) (see $log)"
+  fi
+  command -v slurmctld >/dev/null && command -v slurmd >/dev/null && command -v munged >/dev/null ||
+    die "slurm-wlm/munge installed but binaries not found (see $log)"
+}
+
+# ---------------------------------------------------------------- munge
+munge_ok() { munge -n 2>/dev/null | unmunge >/dev/null 2>&1; }
+
+start_munge() {
+  if munge_ok; then return 0; fi          # a working munged: use it, don't own it
+  local key=/etc/munge/munge.key
+  install -d -o munge -g munge -m 0700 /etc/munge
+  if [[ ! -s $key ]]; then
+    if command -v mungekey >/dev/null 2>&1; then
+      mungekey --create --keyfile="$key" >/dev/null 2>&1 ||
+        dd if=/dev/urandom of="$key" bs=1024 count=1 status=none
+    else
+      dd if=/dev/urandom of="$key" bs=1024 count=1 status=none
+    fi
+  fi
+  chown munge:munge "$key" && chmod 0400 "$key"
+  install -d -o munge -g munge -m 0755 /run/munge
+  install -d -o munge -g munge -m 0700 /var/log/munge
+  install -d -o munge -g munge -m 0711 /var/lib/munge
+  # a munged that is alive but not answering is not ours to kill: report it
+  local old; old=$(pid_from /run/munge/munged.pid)
+  if pid_alive "$old" && [[ $(cat /proc/"$old"/comm 2>/dev/null) == munged ]]; then
+    die "munged (pid $old) is running but 'munge -n | unmunge' fails; see /var/log/munge/munged.log"
+  fi
+  local err=$DIR/log/munged.start.err
+  # --force: start even if a stale socket/lock from a killed munged is left over
+  if ! runuser -u munge -- /usr/sbin/munged --force >"$err" 2>&1; then
+    die "munged failed to start: $(tail -1 "$err") (see /var/log/munge/munged.log)"
+  fi
+  local i
+  for i in $(seq 50); do munge_ok && break; sleep 0.1; done
+  munge_ok || die "munged started but 'munge -n | unmunge' fails (see /var/log/munge/munged.log)"
+  pid_from /run/munge/munged.pid >"$RUNDIR/munged.ours"   # we own it: stop kills it
+}
+
+stop_munge() {
+  [[ -f $RUNDIR/munged.ours ]] || return 0
+  local pid; pid=$(pid_from "$RUNDIR/munged.ours")
+  if pid_alive "$pid" && [[ $(cat /proc/"$pid"/comm 2>/dev/null) == munged ]]; then
+    kill "$pid" 2>/dev/null
+    local i; for i in $(seq 50); do pid_alive "$pid" || break; sleep 0.1; done
+  fi
+  rm -f "$RUNDIR/munged.ours"
+}
+
+# ---------------------------------------------------------------- config
+write_conf() {
+  local ncpu memmb cpus realmem
+  ncpu=$(nproc)
+  memmb=$(awk '/^MemTotal:/ {print int($2/1024)}' /proc/meminfo)
+  cpus=${CHARNN_SLURM_CPUS:-$((ncpu * 4 > 8 ? ncpu * 4 : 8))}
+  realmem=$((memmb * 9 / 10))
+  cat >"$CONF" <<EOF
+# Generated by tests/slurm/cluster.sh — one node on localhost, for tests.
+ClusterName=charnn
+SlurmctldHost=$NODE(127.0.0.1)
+SlurmctldPort=$CTLD_PORT
+SlurmdPort=$SLURMD_PORT
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+CredType=cred/munge
+
+StateSaveLocation=$STATEDIR
+SlurmdSpoolDir=$SPOOLDIR/slurmd
+SlurmctldPidFile=$RUNDIR/slurmctld.pid
+SlurmdPidFile=$RUNDIR/slurmd.pid
+SlurmctldLogFile=$LOGDIR/slurmctld.log
+SlurmdLogFile=$LOGDIR/slurmd.log
+SlurmctldDebug=info
+SlurmdDebug=info
+MailProg=/bin/true
+PlugStackConfig=$DIR/plugstack.conf
+
+# no cgroups, no accounting daemon, no MPI plugin by default
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/filetxt
+JobCompLoc=$LOGDIR/jobcomp.log
+MpiDefault=none
+SwitchType=switch/none
+LaunchType=launch/slurm
+
+# the node advertises $cpus CPUs on $ncpu real cores so that several small
+# (2-rank) jobs/array tasks run at once; config_overrides accepts the mismatch
+SlurmdParameters=config_overrides
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+SchedulerType=sched/backfill
+SchedulerParameters=sched_interval=2,bf_interval=2,batch_sched_delay=0,sched_min_interval=100000
+
+ReturnToService=2
+JobRequeue=1
+MinJobAge=600
+KillWait=5
+InactiveLimit=0
+Waittime=0
+SlurmctldTimeout=30
+SlurmdTimeout=60
+MessageTimeout=10
+
+NodeName=$NODE NodeAddr=127.0.0.1 NodeHostname=$NODE CPUs=$cpus RealMemory=$realmem State=UNKNOWN
+PartitionName=debug Nodes=$NODE Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
+EOF
+  : >"$DIR/plugstack.conf"
+}
+
+# ---------------------------------------------------------------- daemons
+ctld_pid()   { pid_from "$RUNDIR/slurmctld.pid"; }
+slurmd_pid() { pid_from "$RUNDIR/slurmd.pid"; }
+
+node_state() { sinfo -h -N -n "$NODE" -o '%T' 2>/dev/null | head -1; }
+
+is_up() {
+  pid_alive "$(ctld_pid)" && pid_alive "$(slurmd_pid)" && [[ -f $CONF ]] &&
+    scontrol ping 2>/dev/null | grep -q ' is UP'
+}
+
+logs_hint() { echo "see $LOGDIR/slurmctld.log and $LOGDIR/slurmd.log"; }
+
+last_error() {   # last fatal (else error) line from the daemon logs, for one-line reasons
+  local f=("$LOGDIR"/slurmctld.stderr "$LOGDIR"/slurmd.stderr "$LOGDIR"/slurmctld.log "$LOGDIR"/slurmd.log)
+  { grep -hi 'fatal' "${f[@]}" 2>/dev/null || grep -hv 'state file\|NOTE: Trying backup' "${f[@]}" 2>/dev/null |
+      grep -i 'error'; } | tail -1
+}
+
+node_ready() { [[ ${1:-} =~ ^(idle|mixed|allocated|completing)$ ]]; }
+
+start() {
+  need_root
+  mkdir -p "$DIR" "$LOGDIR" "$RUNDIR" "$SPOOLDIR" "$STATEDIR" || die "cannot create $DIR"
+  if is_up && node_ready "$(node_state)"; then
+    print_env; return 0
+  fi
+  local t0=$SECONDS
+  install_pkgs
+  start_munge
+  # half-up cluster from an earlier run: stop what is left, then start fresh
+  stop_daemons
+  if [[ ${CHARNN_SLURM_CLEAN:-0} == 1 ]]; then
+    rm -rf "$STATEDIR" "$SPOOLDIR"; mkdir -p "$STATEDIR" "$SPOOLDIR"
+  fi
+  mkdir -p "$SPOOLDIR/slurmd"
+  write_conf
+  local f   # fresh logs per start (the previous ones are kept as *.prev)
+  for f in slurmctld.log slurmd.log; do [[ -f $LOGDIR/$f ]] && mv -f "$LOGDIR/$f" "$LOGDIR/$f.prev"; done
+
+  slurmctld -f "$CONF" >"$LOGDIR/slurmctld.stderr" 2>&1 ||
+    die "slurmctld failed to start: $(tail -1 "$LOGDIR/slurmctld.stderr") ($(logs_hint))"
+  local i
+  for i in $(seq $((TIMEOUT * 5))); do
+    scontrol ping 2>/dev/null | grep -q ' is UP' && break
+    pid_alive "$(ctld_pid)" || { sleep 0.2; pid_alive "$(ctld_pid)" ||
+      die "slurmctld exited: $(last_error) ($(logs_hint))"; }
+    sleep 0.2
+  done
+  scontrol ping 2>/dev/null | grep -q ' is UP' ||
+    die "slurmctld not answering after ${TIMEOUT}s: $(last_error) ($(logs_hint))"
+
+  slurmd -f "$CONF" -N "$NODE" >"$LOGDIR/slurmd.stderr" 2>&1 ||
+    die "slurmd failed to start: $(tail -1 "$LOGDIR/slurmd.stderr") ($(logs_hint))"
+
+  local st="" resumed=0
+  while ((SECONDS - t0 < TIMEOUT)); do
+    st=$(node_state)
+    node_ready "$st" && break
+    case $st in
+      down*|drain*|fail*)
+        # e.g. left DOWN by a previous unclean stop: bring it back once
+        if ((!resumed)); then
+          scontrol update NodeName="$NODE" State=RESUME >/dev/null 2>&1 ||
+            scontrol update NodeName="$NODE" State=IDLE >/dev/null 2>&1
+          resumed=1
+        fi ;;
+    esac
+    pid_alive "$(slurmd_pid)" || { sleep 0.3; pid_alive "$(slurmd_pid)" ||
+      die "slurmd exited: $(last_error) ($(logs_hint))"; }
+    sleep 0.3
+  done
+  node_ready "$st" ||
+    die "node $NODE not idle after ${TIMEOUT}s (state '${st:-unknown}', reason: $(sinfo -h -N -n "$NODE" -o '%E' 2>/dev/null)): $(last_error) ($(logs_hint))"
+  note "cluster up in $((SECONDS - t0))s (node $NODE: $st; logs in $LOGDIR)"
+  print_env
+}
+
+kill_pidfile() {   # kill_pidfile FILE NAME: TERM, wait, KILL
+  local pid; pid=$(pid_from "$1")
+  pid_alive "$pid" || { rm -f "$1"; return 0; }
+  [[ $(cat /proc/"$pid"/comm 2>/dev/null) == "$2"* ]] || { rm -f "$1"; return 0; }
+  kill "$pid" 2>/dev/null
+  local i; for i in $(seq 100); do pid_alive "$pid" || break; sleep 0.1; done
+  pid_alive "$pid" && kill -9 "$pid" 2>/dev/null
+  rm -f "$1"
+}
+
+stop_daemons() {
+  # cancel jobs first so that slurmstepd and job processes go away cleanly
+  if pid_alive "$(ctld_pid)" && scontrol ping 2>/dev/null | grep -q ' is UP'; then
+    local jobs; jobs=$(squeue -h -o '%A' 2>/dev/null | sort -u)
+    if [[ -n $jobs ]]; then
+      # shellcheck disable=SC2086
+      scancel $jobs 2>/dev/null
+      local i; for i in $(seq 50); do
+        [[ -z $(squeue -h -t R,CG -o '%A' 2>/dev/null) ]] && break; sleep 0.2
+      done
+    fi
+  fi
+  kill_pidfile "$RUNDIR/slurmd.pid" slurmd
+  kill_pidfile "$RUNDIR/slurmctld.pid" slurmctld
+  # stray slurmstepd of this cluster (their cwd is under our spool dir)
+  local p
+  for p in $(pgrep -x slurmstepd 2>/dev/null); do
+    [[ $(readlink /proc/"$p"/cwd 2>/dev/null) == "$SPOOLDIR"* ]] && kill -9 "$p" 2>/dev/null
+  done
+  return 0
+}
+
+stop() {
+  need_root
+  stop_daemons
+  stop_munge
+  note "cluster stopped"
+}
+
+status() {
+  if ! is_up; then
+    echo "cluster.sh: not running (dir $DIR)" >&2
+    return 1
+  fi
+  print_env
+  sinfo
+}
+
+case ${1:-} in
+  start)  start ;;
+  stop)   stop ;;
+  status) status ;;
+  env)    print_env ;;
+  *) echo "usage: $0 start|stop|status|env   (dir: \$CHARNN_SLURM_DIR=$DIR)" >&2; exit 2 ;;
+esac

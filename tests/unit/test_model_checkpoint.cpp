@@ -1,0 +1,170 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "model/charrnn.h"
+#include "sample/sampler.h"
+#include "train/checkpoint.h"
+#include "util/status.h"
+
+using namespace charnn;
+
+namespace {
+Vocab small_vocab() {
+  std::vector<uint32_t> v;
+  for (char c = 'a'; c <= 'z'; ++c) v.push_back(c);
+  v.push_back(' ');
+  v.push_back('\n');
+  return Vocab::make(Encoding::Utf8, v, {});
+}
+
+// Greedy decoding through the LibTorch module, one step at a time.
+std::string greedy_with_module(CharRNN& m, const Vocab& v, const std::string& prime, int n) {
+  torch::NoGradGuard ng;
+  RnnState st = m->zero_state(1, torch::kCPU);
+  torch::Tensor logits;
+  std::string out = prime;
+  auto step = [&](int64_t id) {
+    auto r = m->forward(torch::full({1, 1}, id, torch::kLong), st);
+    logits = r.first;
+    st = r.second;
+  };
+  for (char ch : prime) step(v.id_of(ch));
+  for (int i = 0; i < n; ++i) {
+    int64_t id = logits.reshape({-1}).argmax().item<int64_t>();
+    out += v.text(id);
+    step(id);
+  }
+  return out;
+}
+}  // namespace
+
+class SamplerMatchesModule : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(SamplerMatchesModule, GreedyTextIsIdentical) {
+  Vocab v = small_vocab();
+  torch::manual_seed(7);
+  CharRNN m(ModelSpec{GetParam(), static_cast<int64_t>(v.size()), 16, 24, 2, 0.0});
+  {  // larger weights so the argmax path is not trivially constant
+    torch::NoGradGuard ng;
+    for (auto& p : m->parameters()) p.mul_(3.0);
+  }
+  m->eval();
+  Sampler s(*m, v);
+  SampleOptions o;
+  o.argmax = true;
+  o.primetext = "the cat";
+  o.length = 60;
+  EXPECT_EQ(s.generate(o), greedy_with_module(m, v, "the cat", 60));
+}
+INSTANTIATE_TEST_SUITE_P(Cells, SamplerMatchesModule, ::testing::Values("lstm", "gru", "rnn"));
+
+TEST(Model, LstmForgetGateBiasStartsAtOne) {
+  CharRNN m(ModelSpec{"lstm", 10, 8, 6, 2, 0.0});
+  auto p = m->named_parameters();
+  for (int l = 0; l < 2; ++l) {
+    auto b = p[cat("rnn.bias_ih_l", l)] + p[cat("rnn.bias_hh_l", l)];
+    EXPECT_TRUE(torch::all(b.narrow(0, 6, 6) == 1).item<bool>());
+  }
+}
+
+TEST(Sampler, UnknownPrimetextIsListedOrSkipped) {
+  Vocab v = small_vocab();
+  CharRNN m(ModelSpec{"lstm", static_cast<int64_t>(v.size()), 8, 8, 1, 0.0});
+  Sampler s(*m, v);
+  SampleOptions o;
+  o.primetext = "Hello, wörld";
+  o.length = 5;
+  try {
+    s.generate(o);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    std::string msg = e.what();
+    for (const char* t : {" H ", " , ", " \xC3\xB6 "}) EXPECT_NE(msg.find(t), std::string::npos) << msg;
+  }
+  o.skip_unknown = true;
+  EXPECT_EQ(s.generate(o).substr(0, 9), "ello wrld");
+  o.temperature = 0;
+  EXPECT_THROW(s.generate(o), Error);
+}
+
+struct CheckpointFiles : ::testing::Test {
+  std::string dir;
+  void SetUp() override {
+    char tmpl[] = "/tmp/charnn-ckpt-XXXXXX";
+    dir = mkdtemp(tmpl);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir); }
+  Checkpoint make() {
+    Checkpoint ck;
+    ck.vocab = small_vocab();
+    ck.spec = ModelSpec{"gru", static_cast<int64_t>(ck.vocab.size()), 8, 12, 2, 0.0};
+    ck.config.model = "gru";
+    ck.config_yaml = to_yaml(ck.config);
+    CharRNN m(ck.spec);
+    for (auto& p : m->named_parameters()) {
+      ck.param_names.push_back(p.key());
+      ck.params.push_back(p.value().detach().clone());
+    }
+    ck.val_loss = 1.234;
+    ck.progress.iter = 42;
+    ck.progress.history.val_iter = {10, 42};
+    ck.progress.history.val_loss = {2.0, 1.234};
+    ck.hidden_h = torch::randn({4, 2, 12});
+    ck.rng_states = {1, 2, 3};
+    return ck;
+  }
+};
+
+TEST_F(CheckpointFiles, RoundTripIsExact) {
+  Checkpoint a = make();
+  std::string path = dir + "/" + checkpoint_file_name("gru", 0.951, 1.23456);
+  EXPECT_EQ(std::filesystem::path(path).filename(), "lm_gru_epoch0.95_1.2346.h5");
+  save_checkpoint(path, a);
+  Checkpoint b = load_checkpoint(path);
+  ASSERT_EQ(b.params.size(), a.params.size());
+  for (size_t i = 0; i < a.params.size(); ++i) EXPECT_TRUE(torch::equal(a.params[i], b.params[i])) << a.param_names[i];
+  EXPECT_TRUE(torch::equal(a.hidden_h, b.hidden_h));
+  EXPECT_EQ(b.progress.iter, 42);
+  EXPECT_EQ(b.progress.history.val_loss, a.progress.history.val_loss);
+  EXPECT_EQ(b.rng_states, a.rng_states);
+  EXPECT_EQ(b.spec.type, "gru");
+  EXPECT_TRUE(b.vocab == a.vocab);
+  for (auto& e : std::filesystem::directory_iterator(dir))
+    EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos);
+}
+
+TEST_F(CheckpointFiles, TruncatedForeignAndGarbageFilesAreClearErrors) {
+  std::string good = dir + "/good.h5";
+  save_checkpoint(good, make());
+  auto size = std::filesystem::file_size(good);
+  for (auto cut : {size / 2, size - 100, uint64_t(100)}) {
+    std::string bad = dir + "/cut.h5";
+    std::filesystem::copy_file(good, bad, std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::resize_file(bad, cut);
+    try {
+      load_checkpoint(bad);
+      FAIL() << "truncated to " << cut << " loaded";
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()).rfind(bad, 0), 0u) << e.what();
+    }
+  }
+  std::ofstream(dir + "/text.h5") << "hello";
+  EXPECT_THROW(load_checkpoint(dir + "/text.h5"), Error);
+}
+
+TEST_F(CheckpointFiles, RetentionKeepsNewestAndBestAndLinksLatest) {
+  Checkpoint ck = make();
+  double losses[] = {2.0, 1.5, 1.7, 1.8, 1.9};
+  for (int i = 0; i < 5; ++i) save_checkpoint(dir + "/" + checkpoint_file_name("gru", 0.5 * (i + 1), losses[i]), ck);
+  std::string best = apply_retention(dir, "gru", 2, 1);
+  EXPECT_EQ(std::filesystem::path(best).filename(), "lm_gru_epoch1.00_1.5000.h5");
+  std::vector<std::string> left;
+  for (auto& e : std::filesystem::directory_iterator(dir)) left.push_back(e.path().filename());
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>{"latest", "lm_gru_epoch1.00_1.5000.h5", "lm_gru_epoch2.00_1.8000.h5",
+                                            "lm_gru_epoch2.50_1.9000.h5"}));
+  EXPECT_EQ(std::filesystem::path(latest_checkpoint(dir)).filename(), "lm_gru_epoch2.50_1.9000.h5");
+}

@@ -1,0 +1,68 @@
+#include <gtest/gtest.h>
+
+#include "train/optim.h"
+
+using namespace charnn;
+
+TEST(Schedule, CharRnnDecaysAfterEachEpochFromDecayAfter) {
+  TrainConfig c;
+  c.learning_rate = 1.0;
+  c.lr_schedule = "charrnn";
+  c.learning_rate_decay = 0.5;
+  c.learning_rate_decay_after = 2;
+  const int64_t ipe = 10;
+  EXPECT_DOUBLE_EQ(learning_rate_at(c, 0, ipe, 100, 1), 1.0);
+  EXPECT_DOUBLE_EQ(learning_rate_at(c, 19, ipe, 100, 1), 1.0);  // epoch 2 still running
+  EXPECT_DOUBLE_EQ(learning_rate_at(c, 20, ipe, 100, 1), 0.5);  // end of epoch 2
+  EXPECT_DOUBLE_EQ(learning_rate_at(c, 30, ipe, 100, 1), 0.25);
+}
+
+TEST(Schedule, StepCosineWarmupAndRankScaling) {
+  TrainConfig c;
+  c.learning_rate = 1.0;
+  c.lr_schedule = "step";
+  c.lr_decay_every = 2;
+  c.lr_decay_factor = 0.1;
+  EXPECT_NEAR(learning_rate_at(c, 45, 10, 100, 1), 0.01, 1e-12);
+  c.lr_schedule = "cosine";
+  c.min_lr = 0.0;
+  EXPECT_NEAR(learning_rate_at(c, 50, 10, 100, 1), 0.5, 1e-12);
+  EXPECT_NEAR(learning_rate_at(c, 100, 10, 100, 1), 0.0, 1e-12);
+  c.warmup_iters = 10;
+  c.lr_schedule = "constant";
+  c.lr_scale = "linear";
+  EXPECT_NEAR(learning_rate_at(c, 0, 10, 100, 4), 0.4, 1e-12);
+  EXPECT_NEAR(learning_rate_at(c, 50, 10, 100, 4), 4.0, 1e-12);
+}
+
+TEST(Optimizer, AdamMatchesTheReferenceFormula) {
+  torch::nn::Linear lin(3, 2);
+  FlatParams fp = flatten_parameters(*lin, torch::kCPU);
+  // Parameters alias the flat buffer, gradients accumulate into it.
+  auto loss = lin->forward(torch::ones({4, 3})).pow(2).sum();
+  loss.backward();
+  EXPECT_GT(fp.grad.abs().sum().item<double>(), 0);
+  EXPECT_EQ(lin->weight.grad().data_ptr<float>(), fp.grad.data_ptr<float>() + fp.offsets[0]);
+  TrainConfig c;
+  OptimizerState st = make_optimizer_state(c, fp);
+  torch::Tensor p0 = fp.data.clone(), g = fp.grad.clone();
+  optimizer_step(c, st, fp, 0.1);
+  // First Adam step moves every parameter by lr * sign(g) (up to eps).
+  torch::Tensor expect = p0 - 0.1 * g / (g.abs() + 1e-8);
+  EXPECT_TRUE(torch::allclose(fp.data, expect, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::equal(lin->weight.detach().flatten(), fp.data.narrow(0, 0, 6)));
+}
+
+TEST(Clipping, GlobalNormAndValue) {
+  torch::nn::Linear lin(2, 1);
+  FlatParams fp = flatten_parameters(*lin, torch::kCPU);
+  fp.grad.copy_(torch::tensor({3.0f, 4.0f, 0.0f}));
+  TrainConfig c;
+  c.grad_clip = 1.0;
+  EXPECT_NEAR(clip_gradients(c, fp), 5.0, 1e-6);
+  EXPECT_NEAR(fp.grad.norm().item<double>(), 1.0, 1e-5);
+  fp.grad.copy_(torch::tensor({3.0f, -4.0f, 0.5f}));
+  c.grad_clip_mode = "value";
+  clip_gradients(c, fp);
+  EXPECT_TRUE(torch::equal(fp.grad, torch::tensor({1.0f, -1.0f, 0.5f})));
+}
