@@ -30,6 +30,22 @@ mpirun_n 4 "$CHARNN" train --data "$DATA" "${TINY[@]}" --batch_size 4 --max_iter
   --checkpoint_dir run --resume auto >/dev/null 2>&1 || die "resume after the crash"
 pass "the last checkpoint is intact and resumes (from iteration $iter)"
 
+# SIGUSR2 (Slurm's preemption warning) to ONE rank: all ranks stop together at
+# the same iteration, rank 0 checkpoints, everyone exits 75; the run resumes.
+mpirun_n 2 "$CHARNN" train --data "$DATA" "${TINY[@]}" --max_iters 100000 --eval_val_every 100000 \
+  --checkpoint_dir pre > pre.log 2>&1 &
+launcher=$!
+for _ in $(seq 300); do grep -q '"event":"train"' pre/metrics.jsonl 2>/dev/null && break; sleep 0.1; done
+kill -USR2 "$(pgrep -f "charnn train --data $DATA" | grep -v "^$launcher$" | tail -1)"
+rc=0
+wait $launcher || rc=$?
+[ $rc -eq 75 ] || die "preempted run exited $rc, expected 75: $(cat pre.log)"
+grep -q "stop requested (signal)" pre.log || die "no stop message"
+iter=$("$PY" -c 'import h5py,sys; print(h5py.File(sys.argv[1],"r").attrs["iteration"])' pre/latest)
+mpirun_n 2 "$CHARNN" train --data "$DATA" "${TINY[@]}" --max_iters $((iter + 3)) --eval_val_every 1000 \
+  --checkpoint_dir pre --resume auto >/dev/null 2>&1 || die "resume after preemption"
+pass "SIGUSR2 to one rank: all ranks stop together, checkpoint, exit 75, resume"
+
 export SLURM_NTASKS=3
 expect_error "SLURM_NTASKS=3 but the MPI world has 2 ranks" mpirun_n 2 -x SLURM_NTASKS "$CHARNN" train --data "$DATA" "${TINY[@]}" --max_iters 1
 SLURM_NTASKS=2 SLURM_PROCID=0 expect_error "not started by an MPI launcher" "$CHARNN" train --data "$DATA" "${TINY[@]}" --max_iters 1

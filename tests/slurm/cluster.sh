@@ -20,6 +20,8 @@
 #   CHARNN_SLURM_CPUS     CPUs the node advertises       (max(8, 4*nproc))
 #   CHARNN_SLURM_TIMEOUT  seconds to wait for idle node  (60)
 #   CHARNN_SLURM_CLEAN=1  start from empty state (forget old jobs)
+#   CHARNN_SLURM_CRED_EXPIRE  job credential life; a requeued job becomes
+#                         eligible again this many (+1) seconds later   (20)
 #   CHARNN_SLURM_CTLD_PORT / CHARNN_SLURM_SLURMD_PORT    (6817 / 6818)
 #
 # On failure: exit non-zero, last stderr line is "cluster.sh: <reason>".
@@ -34,6 +36,7 @@ RUNDIR=$DIR/run
 TIMEOUT=${CHARNN_SLURM_TIMEOUT:-60}
 CTLD_PORT=${CHARNN_SLURM_CTLD_PORT:-6817}
 SLURMD_PORT=${CHARNN_SLURM_SLURMD_PORT:-6818}
+CRED_EXPIRE=${CHARNN_SLURM_CRED_EXPIRE:-20}
 NODE=$(hostname -s 2>/dev/null || hostname)
 
 export SLURM_CONF=$CONF
@@ -43,7 +46,10 @@ note() { echo "cluster.sh: $*" >&2; }
 
 print_env() { echo "export SLURM_CONF=$CONF"; }
 
-pid_alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
+pid_alive() {   # running (a zombie waiting for init to reap it does not count)
+  [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null &&
+    [[ $(awk '{print $3}' /proc/"$1"/stat 2>/dev/null) != Z ]]
+}
 pid_from() { [[ -s $1 ]] && tr -dc '0-9' <"$1"; }
 
 need_root() { [[ $(id -u) -eq 0 ]] || die "must run as root (slurmd and munged need it)"; }
@@ -108,6 +114,13 @@ start_munge() {
 stop_munge() {
   [[ -f $RUNDIR/munged.ours ]] || return 0
   local pid; pid=$(pid_from "$RUNDIR/munged.ours")
+  # another cluster (other CHARNN_SLURM_DIR) still uses munged: leave it running
+  local p other=0
+  for p in $(pgrep -x slurmctld; pgrep -x slurmd); do pid_alive "$p" && other=1; done
+  if ((other)); then
+    note "munged left running: other slurm daemons still use it"
+    rm -f "$RUNDIR/munged.ours"; return 0
+  fi
   if pid_alive "$pid" && [[ $(cat /proc/"$pid"/comm 2>/dev/null) == munged ]]; then
     kill "$pid" 2>/dev/null
     local i; for i in $(seq 50); do pid_alive "$pid" || break; sleep 0.1; done
@@ -132,6 +145,8 @@ SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
+# a requeued job waits cred_expire+1 s before it may start again (default 120)
+AuthInfo=cred_expire=$CRED_EXPIRE
 
 StateSaveLocation=$STATEDIR
 SlurmdSpoolDir=$SPOOLDIR/slurmd
@@ -211,6 +226,12 @@ start() {
   start_munge
   # half-up cluster from an earlier run: stop what is left, then start fresh
   stop_daemons
+  local port
+  for port in "$CTLD_PORT" "$SLURMD_PORT"; do
+    if (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null; then
+      die "port $port already in use (another slurmctld/slurmd?); set CHARNN_SLURM_CTLD_PORT/CHARNN_SLURM_SLURMD_PORT"
+    fi
+  done
   if [[ ${CHARNN_SLURM_CLEAN:-0} == 1 ]]; then
     rm -rf "$STATEDIR" "$SPOOLDIR"; mkdir -p "$STATEDIR" "$SPOOLDIR"
   fi
