@@ -200,8 +200,18 @@ CharRNN model_from_checkpoint(const Checkpoint& ck, torch::Device device) {
 namespace {
 struct SavedFile {
   std::string path;
-  double epoch, loss;
+  double loss;
+  int64_t iteration;  // from the file: names only carry the epoch to 2 decimals
 };
+
+int64_t iteration_of(const std::string& path) {
+  try {
+    h5::Handle f = h5::open_file(path);
+    return h5::get_attr_int(f, "iteration");
+  } catch (const Error&) {
+    return -1;  // unreadable: oldest, first to go
+  }
+}
 
 std::vector<SavedFile> list_checkpoints(const std::string& dir, const std::string& savefile) {
   std::vector<SavedFile> out;
@@ -212,7 +222,7 @@ std::vector<SavedFile> list_checkpoints(const std::string& dir, const std::strin
     if (name.rfind(prefix, 0) != 0 || name.size() < 4 || name.substr(name.size() - 3) != ".h5") continue;
     double epoch = 0, loss = 0;
     if (std::sscanf(name.c_str() + prefix.size(), "%lf_%lf.h5", &epoch, &loss) == 2)
-      out.push_back({e.path().string(), epoch, loss});
+      out.push_back({e.path().string(), loss, iteration_of(e.path().string())});
   }
   return out;
 }
@@ -223,7 +233,7 @@ std::string apply_retention(const std::string& dir, const std::string& savefile,
   auto files = list_checkpoints(dir, savefile);
   if (files.empty()) return "";
   std::vector<SavedFile> by_time = files, by_loss = files;
-  std::sort(by_time.begin(), by_time.end(), [](auto& a, auto& b) { return a.epoch > b.epoch; });
+  std::sort(by_time.begin(), by_time.end(), [](auto& a, auto& b) { return a.iteration > b.iteration; });
   std::sort(by_loss.begin(), by_loss.end(), [](auto& a, auto& b) { return a.loss < b.loss; });
   std::vector<std::string> keep;
   for (size_t i = 0; i < by_time.size() && (keep_last == 0 || (int64_t)i < keep_last); ++i) keep.push_back(by_time[i].path);

@@ -68,7 +68,7 @@ Checkpoint load_checkpoint(const std::string& path);
 // Builds the model described by the checkpoint and loads its weights.
 CharRNN model_from_checkpoint(const Checkpoint& ck, torch::Device device);
 
-// Retention in a run directory: keep the `keep_last` newest and `keep_best`
+// Retention in a run directory: keep the `keep_last` newest (by iteration) and `keep_best`
 // lowest-loss checkpoints of `savefile`, delete the others, point `latest` at
 // the newest. Returns the path of the best one kept.
 std::string apply_retention(const std::string& dir, const std::string& savefile, int64_t keep_last,

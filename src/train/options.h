@@ -99,7 +99,6 @@ struct TrainCommandLine {
   TrainConfig cfg;
   bool print_config = false;
   bool help = false;
-  std::string trial_dir;
 };
 TrainCommandLine parse_train_command_line(const std::vector<std::string>& args);
 std::string train_help();

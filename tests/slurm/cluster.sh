@@ -6,7 +6,8 @@
 #                       print `export SLURM_CONF=...` (eval-able) on stdout
 #   cluster.sh stop     cancel all jobs, stop slurmd + slurmctld, and munged
 #                       only if this script started it
-#   cluster.sh status   print the exports and `sinfo`; exit 1 if not up
+#   cluster.sh status   print the exports and `sinfo` (as # comments, so the
+#                       output can be eval'ed too); exit 1 if not up
 #   cluster.sh env      print the exports only
 #
 # Everything (slurm.conf, state, spool, logs, pid files) lives under
@@ -52,6 +53,13 @@ pid_alive() {   # running (a zombie waiting for init to reap it does not count)
 }
 pid_from() { [[ -s $1 ]] && tr -dc '0-9' <"$1"; }
 
+lock() {   # serialize concurrent start/stop calls on the same directory
+  [[ -d $DIR ]] || return 0
+  # (daemons are started with 9>&- so that they do not inherit the lock)
+  exec 9>"$DIR/.lock" || die "cannot write $DIR/.lock"
+  flock -w 120 9 || die "timed out waiting for $DIR/.lock (another cluster.sh start/stop?)"
+}
+
 need_root() { [[ $(id -u) -eq 0 ]] || die "must run as root (slurmd and munged need it)"; }
 
 # ---------------------------------------------------------------- install
@@ -67,13 +75,14 @@ install_pkgs() {
   note "installing slurm-wlm munge (missing: ${missing[*]})"
   export DEBIAN_FRONTEND=noninteractive
   local log=$DIR/apt.log
-  if ! apt-get install -y -qq --no-install-recommends slurm-wlm munge >"$log" 2>&1; then
+  if ! apt-get install -y -qq --no-install-recommends slurm-wlm munge >"$log" 2>&1 9>&-; then
     apt-get update -qq >>"$log" 2>&1
-    apt-get install -y -qq --no-install-recommends slurm-wlm munge >>"$log" 2>&1 ||
+    apt-get install -y -qq --no-install-recommends slurm-wlm munge >>"$log" 2>&1 9>&- ||
       die "apt-get install slurm-wlm munge failed: $(grep -E '^E:' "$log" | tail -1) (see $log)"
   fi
-  command -v slurmctld >/dev/null && command -v slurmd >/dev/null && command -v munged >/dev/null ||
+  if ! { command -v slurmctld && command -v slurmd && command -v munged; } >/dev/null; then
     die "slurm-wlm/munge installed but binaries not found (see $log)"
+  fi
 }
 
 # ---------------------------------------------------------------- munge
@@ -102,11 +111,11 @@ start_munge() {
   fi
   local err=$DIR/log/munged.start.err
   # --force: start even if a stale socket/lock from a killed munged is left over
-  if ! runuser -u munge -- /usr/sbin/munged --force >"$err" 2>&1; then
+  if ! runuser -u munge -- /usr/sbin/munged --force >"$err" 2>&1 9>&-; then
     die "munged failed to start: $(tail -1 "$err") (see /var/log/munge/munged.log)"
   fi
-  local i
-  for i in $(seq 50); do munge_ok && break; sleep 0.1; done
+  local _
+  for _ in $(seq 50); do munge_ok && break; sleep 0.1; done
   munge_ok || die "munged started but 'munge -n | unmunge' fails (see /var/log/munge/munged.log)"
   pid_from /run/munge/munged.pid >"$RUNDIR/munged.ours"   # we own it: stop kills it
 }
@@ -123,7 +132,7 @@ stop_munge() {
   fi
   if pid_alive "$pid" && [[ $(cat /proc/"$pid"/comm 2>/dev/null) == munged ]]; then
     kill "$pid" 2>/dev/null
-    local i; for i in $(seq 50); do pid_alive "$pid" || break; sleep 0.1; done
+    local _; for _ in $(seq 50); do pid_alive "$pid" || break; sleep 0.1; done
   fi
   rm -f "$RUNDIR/munged.ours"
 }
@@ -205,6 +214,12 @@ is_up() {
     scontrol ping 2>/dev/null | grep -q ' is UP'
 }
 
+first_and_last() {   # "first error line / last line" of a daemon's stderr, one line
+  local first last
+  first=$(grep -m1 -i 'error' "$1" 2>/dev/null); last=$(tail -1 "$1" 2>/dev/null)
+  if [[ -n $first && $first != "$last" ]]; then echo "$first / $last"; else echo "$last"; fi
+}
+
 logs_hint() { echo "see $LOGDIR/slurmctld.log and $LOGDIR/slurmd.log"; }
 
 last_error() {   # last fatal (else error) line from the daemon logs, for one-line reasons
@@ -217,9 +232,10 @@ node_ready() { [[ ${1:-} =~ ^(idle|mixed|allocated|completing)$ ]]; }
 
 start() {
   need_root
-  mkdir -p "$DIR" "$LOGDIR" "$RUNDIR" "$SPOOLDIR" "$STATEDIR" || die "cannot create $DIR"
+  mkdir -p "$DIR" "$LOGDIR" "$RUNDIR" "$SPOOLDIR" "$STATEDIR" 2>/dev/null || die "cannot create $DIR"
+  lock
   if is_up && node_ready "$(node_state)"; then
-    print_env; return 0
+    note "already running (logs in $LOGDIR)"; print_env; return 0
   fi
   local t0=$SECONDS
   install_pkgs
@@ -232,7 +248,12 @@ start() {
       die "port $port already in use (another slurmctld/slurmd?); set CHARNN_SLURM_CTLD_PORT/CHARNN_SLURM_SLURMD_PORT"
     fi
   done
-  if [[ ${CHARNN_SLURM_CLEAN:-0} == 1 ]]; then
+  # Saved state from a stop that could not cancel every job (slurmctld
+  # killed, crashed, ...) holds "running" jobs whose processes are gone and
+  # which slurmctld never clears: start from empty state then.
+  if [[ ${CHARNN_SLURM_CLEAN:-0} == 1 ]] ||
+     { [[ ! -f $RUNDIR/clean-stop ]] && [[ -n $(ls -A "$STATEDIR" 2>/dev/null) ]]; }; then
+    [[ ${CHARNN_SLURM_CLEAN:-0} == 1 ]] || note "previous stop was not clean: discarding saved job state"
     rm -rf "$STATEDIR" "$SPOOLDIR"; mkdir -p "$STATEDIR" "$SPOOLDIR"
   fi
   mkdir -p "$SPOOLDIR/slurmd"
@@ -240,10 +261,10 @@ start() {
   local f   # fresh logs per start (the previous ones are kept as *.prev)
   for f in slurmctld.log slurmd.log; do [[ -f $LOGDIR/$f ]] && mv -f "$LOGDIR/$f" "$LOGDIR/$f.prev"; done
 
-  slurmctld -f "$CONF" >"$LOGDIR/slurmctld.stderr" 2>&1 ||
-    die "slurmctld failed to start: $(tail -1 "$LOGDIR/slurmctld.stderr") ($(logs_hint))"
-  local i
-  for i in $(seq $((TIMEOUT * 5))); do
+  slurmctld -f "$CONF" >"$LOGDIR/slurmctld.stderr" 2>&1 9>&- ||
+    die "slurmctld failed to start: $(first_and_last "$LOGDIR/slurmctld.stderr") ($(logs_hint))"
+  local _
+  for _ in $(seq $((TIMEOUT * 5))); do
     scontrol ping 2>/dev/null | grep -q ' is UP' && break
     pid_alive "$(ctld_pid)" || { sleep 0.2; pid_alive "$(ctld_pid)" ||
       die "slurmctld exited: $(last_error) ($(logs_hint))"; }
@@ -251,9 +272,10 @@ start() {
   done
   scontrol ping 2>/dev/null | grep -q ' is UP' ||
     die "slurmctld not answering after ${TIMEOUT}s: $(last_error) ($(logs_hint))"
+  rm -f "$RUNDIR/clean-stop"    # from now on the state may hold live jobs
 
-  slurmd -f "$CONF" -N "$NODE" >"$LOGDIR/slurmd.stderr" 2>&1 ||
-    die "slurmd failed to start: $(tail -1 "$LOGDIR/slurmd.stderr") ($(logs_hint))"
+  slurmd -f "$CONF" -N "$NODE" >"$LOGDIR/slurmd.stderr" 2>&1 9>&- ||
+    die "slurmd failed to start: $(first_and_last "$LOGDIR/slurmd.stderr") ($(logs_hint))"
 
   local st="" resumed=0
   while ((SECONDS - t0 < TIMEOUT)); do
@@ -283,35 +305,54 @@ kill_pidfile() {   # kill_pidfile FILE NAME: TERM, wait, KILL
   pid_alive "$pid" || { rm -f "$1"; return 0; }
   [[ $(cat /proc/"$pid"/comm 2>/dev/null) == "$2"* ]] || { rm -f "$1"; return 0; }
   kill "$pid" 2>/dev/null
-  local i; for i in $(seq 100); do pid_alive "$pid" || break; sleep 0.1; done
+  local _; for _ in $(seq 100); do pid_alive "$pid" || break; sleep 0.1; done
   pid_alive "$pid" && kill -9 "$pid" 2>/dev/null
   rm -f "$1"
 }
 
+descendants() {   # all descendant pids of $1
+  local kids k
+  kids=$(ps -eo pid=,ppid= | awk -v p="$1" '$2 == p {print $1}')
+  for k in $kids; do echo "$k"; descendants "$k"; done
+}
+
 stop_daemons() {
-  # cancel jobs first so that slurmstepd and job processes go away cleanly
+  # cancel jobs first so that slurmstepd and job processes go away cleanly;
+  # a stop that could do so marks the saved state as clean (see start)
+  local ctld_was_up=0 clean=0
   if pid_alive "$(ctld_pid)" && scontrol ping 2>/dev/null | grep -q ' is UP'; then
+    ctld_was_up=1
     local jobs; jobs=$(squeue -h -o '%A' 2>/dev/null | sort -u)
     if [[ -n $jobs ]]; then
       # shellcheck disable=SC2086
       scancel $jobs 2>/dev/null
-      local i; for i in $(seq 50); do
-        [[ -z $(squeue -h -t R,CG -o '%A' 2>/dev/null) ]] && break; sleep 0.2
+      local _; for _ in $(seq 50); do
+        [[ -z $(squeue -h -o '%A' 2>/dev/null) ]] && break; sleep 0.2
       done
     fi
+    [[ -z $(squeue -h -o '%A' 2>/dev/null) ]] && clean=1
+  elif pid_alive "$(ctld_pid)"; then
+    rm -f "$RUNDIR/clean-stop"      # alive but not answering: state suspect
   fi
   kill_pidfile "$RUNDIR/slurmd.pid" slurmd
   kill_pidfile "$RUNDIR/slurmctld.pid" slurmctld
-  # stray slurmstepd of this cluster (their cwd is under our spool dir)
+  if ((ctld_was_up)); then
+    if ((clean)); then : >"$RUNDIR/clean-stop"; else rm -f "$RUNDIR/clean-stop"; fi
+  fi
+  # stray slurmstepd of this cluster (cwd = our log dir) and their job
+  # processes, e.g. when slurmctld was already dead and scancel impossible
   local p
   for p in $(pgrep -x slurmstepd 2>/dev/null); do
-    [[ $(readlink /proc/"$p"/cwd 2>/dev/null) == "$SPOOLDIR"* ]] && kill -9 "$p" 2>/dev/null
+    [[ $(readlink /proc/"$p"/cwd 2>/dev/null) == "$DIR"/* ]] || continue
+    # shellcheck disable=SC2046
+    kill -9 "$p" $(descendants "$p") 2>/dev/null
   done
   return 0
 }
 
 stop() {
   need_root
+  lock
   stop_daemons
   stop_munge
   note "cluster stopped"
@@ -323,7 +364,7 @@ status() {
     return 1
   fi
   print_env
-  sinfo
+  sinfo | sed 's/^/# /'     # commented, so that `eval "$(cluster.sh status)"` works
 }
 
 case ${1:-} in

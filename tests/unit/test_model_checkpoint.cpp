@@ -158,7 +158,10 @@ TEST_F(CheckpointFiles, TruncatedForeignAndGarbageFilesAreClearErrors) {
 TEST_F(CheckpointFiles, RetentionKeepsNewestAndBestAndLinksLatest) {
   Checkpoint ck = make();
   double losses[] = {2.0, 1.5, 1.7, 1.8, 1.9};
-  for (int i = 0; i < 5; ++i) save_checkpoint(dir + "/" + checkpoint_file_name("gru", 0.5 * (i + 1), losses[i]), ck);
+  for (int i = 0; i < 5; ++i) {
+    ck.progress.iter = 100 * (i + 1);
+    save_checkpoint(dir + "/" + checkpoint_file_name("gru", 0.5 * (i + 1), losses[i]), ck);
+  }
   std::string best = apply_retention(dir, "gru", 2, 1);
   EXPECT_EQ(std::filesystem::path(best).filename(), "lm_gru_epoch1.00_1.5000.h5");
   std::vector<std::string> left;
@@ -167,4 +170,17 @@ TEST_F(CheckpointFiles, RetentionKeepsNewestAndBestAndLinksLatest) {
   EXPECT_EQ(left, (std::vector<std::string>{"latest", "lm_gru_epoch1.00_1.5000.h5", "lm_gru_epoch2.00_1.8000.h5",
                                             "lm_gru_epoch2.50_1.9000.h5"}));
   EXPECT_EQ(std::filesystem::path(latest_checkpoint(dir)).filename(), "lm_gru_epoch2.50_1.9000.h5");
+}
+
+TEST_F(CheckpointFiles, NewestIsByIterationEvenWhenNamesShareAnEpoch) {
+  Checkpoint ck = make();
+  double losses[] = {3.0, 2.9, 2.8, 2.85};  // all saved within epoch 0.00
+  for (int i = 0; i < 4; ++i) {
+    ck.progress.iter = 10 * (i + 1);
+    save_checkpoint(dir + "/" + checkpoint_file_name("gru", 0.001 * i, losses[i]), ck);
+  }
+  apply_retention(dir, "gru", 1, 1);
+  EXPECT_EQ(std::filesystem::path(latest_checkpoint(dir)).filename(), "lm_gru_epoch0.00_2.8500.h5");
+  EXPECT_TRUE(std::filesystem::exists(dir + "/lm_gru_epoch0.00_2.8000.h5"));  // best kept
+  EXPECT_FALSE(std::filesystem::exists(dir + "/lm_gru_epoch0.00_2.9000.h5"));
 }
