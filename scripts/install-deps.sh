@@ -14,6 +14,7 @@ packages=(
   libyaml-cpp-dev libboost-program-options-dev nlohmann-json3-dev libssl-dev
   libgtest-dev
   python3-h5py python3-numpy   # tests read and write HDF5 files the way users' scripts do
+  gnuplot-nox                  # charnn plot
 )
 [ "${1:-}" = "--bench" ] && packages+=(python3-torch time)
 

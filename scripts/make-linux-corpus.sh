@@ -105,7 +105,7 @@ else
     echo "make-linux-corpus: extraction failed (tar status ${st[0]}, head status ${st[1]})" >&2; exit 1
   fi
 fi
-chmod =rw "$tmp"  # mktemp makes it 0600; give it the usual umask-based mode
+chmod "=rw" "$tmp"  # mktemp makes it 0600; give it the usual umask-based mode
 mv -f -- "$tmp" "$out"
 
 size="$(stat -c %s "$out")"

@@ -21,7 +21,9 @@ const char* kUsage =
     "  train        train a model (under mpirun/srun for data parallelism)\n"
     "  sample       generate text from a checkpoint\n"
     "  eval         loss and bits per character of a checkpoint on a split\n"
-    "  best         path of the best checkpoint of a run (or sweep) directory\n";
+    "  sweep        hyperparameter sweeps: plan | submit | run | table\n"
+    "  best         path of the best checkpoint of a sweep or run directory\n"
+    "  plot         PNG of the loss curves of a sweep or run\n";
 
 struct Command {
   const char* name;
@@ -31,6 +33,7 @@ struct Command {
 const Command kCommands[] = {
     {"preprocess", charnn::cmd_preprocess}, {"inspect", charnn::cmd_inspect}, {"train", charnn::cmd_train},
     {"sample", charnn::cmd_sample},         {"eval", charnn::cmd_eval},       {"best", charnn::cmd_best},
+    {"sweep", charnn::cmd_sweep},           {"plot", charnn::cmd_plot},
 };
 
 }  // namespace

@@ -10,5 +10,7 @@ int cmd_train(int argc, char** argv);
 int cmd_sample(int argc, char** argv);
 int cmd_eval(int argc, char** argv);
 int cmd_best(int argc, char** argv);
+int cmd_sweep(int argc, char** argv);
+int cmd_plot(int argc, char** argv);
 
 }  // namespace charnn

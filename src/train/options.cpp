@@ -261,6 +261,8 @@ std::string train_help() {
         "  --config FILE        YAML file of options\n"
         "  --set KEY=VALUE      set any option\n"
         "  --print-config       print the resolved config as YAML and exit\n"
+        "  --trial-dir DIR      run a sweep trial: options from DIR/config.yaml, checkpoints and\n"
+        "                       status.json in DIR, resuming from DIR's latest checkpoint\n"
         "\n";
   TrainConfig defaults;
   for (const auto& o : train_options()) {
@@ -301,6 +303,9 @@ TrainCommandLine parse_train_command_line(const std::vector<std::string>& args) 
     } else if (key == "config") {
       take_value();
       configs.push_back(value);
+    } else if (key == "trial_dir") {
+      take_value();
+      cl.trial_dir = value;
     } else if (key == "set") {
       take_value();
       auto eq = value.find('=');
@@ -318,8 +323,13 @@ TrainCommandLine parse_train_command_line(const std::vector<std::string>& args) 
       sets.emplace_back(key, value);
     }
   }
+  if (!cl.trial_dir.empty()) configs.insert(configs.begin(), cl.trial_dir + "/config.yaml");
   for (const auto& c : configs) apply_yaml_file(cl.cfg, c);
   for (const auto& [k, v] : sets) set_option(cl.cfg, k, v, "--" + k);
+  if (!cl.trial_dir.empty()) {  // the trial directory is the run directory, and a requeue resumes
+    cl.cfg.checkpoint_dir = cl.trial_dir;
+    if (cl.cfg.resume.empty() && cl.cfg.init_from.empty()) cl.cfg.resume = "auto";
+  }
   return cl;
 }
 

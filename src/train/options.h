@@ -99,6 +99,7 @@ struct TrainCommandLine {
   TrainConfig cfg;
   bool print_config = false;
   bool help = false;
+  std::string trial_dir;  // sweep trial: options from DIR/config.yaml, checkpoints and status in DIR
 };
 TrainCommandLine parse_train_command_line(const std::vector<std::string>& args);
 std::string train_help();

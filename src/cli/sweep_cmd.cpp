@@ -1,0 +1,186 @@
+#include <limits.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "sweep/local.h"
+#include "sweep/results.h"
+#include "sweep/spec.h"
+#include "util/fsutil.h"
+
+extern char** environ;
+namespace fs = std::filesystem;
+
+namespace charnn {
+
+namespace {
+
+std::string self_path() {
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) fail("cannot find the charnn binary (/proc/self/exe)");
+  return std::string(buf, n);
+}
+
+const char* kSweepUsage =
+    "Usage: charnn sweep plan SPEC.yaml --dir runs/NAME [--force]\n"
+    "       charnn sweep submit DIR\n"
+    "       charnn sweep run SPEC.yaml|DIR --local [--dir runs/NAME] [--parallel K] [--ranks N]\n"
+    "       charnn sweep table DIR [--format table|csv|markdown|json]\n"
+    "\n"
+    "Hyperparameter sweeps from a YAML spec (docs/sweeps.md): plan writes one directory per\n"
+    "trial and a Slurm job array (sweep.sbatch); submit runs sbatch; run executes the trials\n"
+    "here without Slurm; table lists the trials sorted by validation loss.";
+
+int sweep_plan(int argc, char** argv) {
+  std::string spec_path, dir;
+  bool force = false;
+  po::options_description desc("Options");
+  desc.add_options()("spec", po::value(&spec_path)->required(), "sweep spec (YAML)")
+      ("dir", po::value(&dir)->required(), "sweep directory to create (e.g. runs/NAME)")
+      ("force", po::bool_switch(&force), "re-plan an existing directory (finished and running trials are kept)");
+  po::positional_options_description pos;
+  pos.add("spec", 1);
+  po::variables_map vm;
+  if (!parse_or_help(argc, argv, kSweepUsage, desc, &pos, vm)) return 0;
+  SweepSpec spec = load_sweep_spec(spec_path);
+  auto trials = plan_sweep(spec, {dir, force, self_path()});
+  std::printf("%s: %zu trial(s) planned (%s); submit with 'charnn sweep submit %s' or run here with "
+              "'charnn sweep run %s --local'\n",
+              dir.c_str(), trials.size(), spec.method.c_str(), dir.c_str(), dir.c_str());
+  return 0;
+}
+
+int sweep_submit(int argc, char** argv) {
+  std::string dir;
+  po::options_description desc("Options");
+  desc.add_options()("dir", po::value(&dir)->required(), "planned sweep directory");
+  po::positional_options_description pos;
+  pos.add("dir", 1);
+  po::variables_map vm;
+  if (!parse_or_help(argc, argv, kSweepUsage, desc, &pos, vm)) return 0;
+  if (!is_sweep_dir(dir)) fail(dir, ": not a planned sweep (no trials.csv); run 'charnn sweep plan' first");
+  const std::string script = dir + "/sweep.sbatch";
+  require_readable_file(script, "job script");
+  int pipefd[2];
+  if (pipe(pipefd) != 0) fail("pipe failed");
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&fa, pipefd[0]);
+  std::vector<std::string> args = {"sbatch", "--parsable", script};
+  std::vector<char*> av;
+  for (auto& a : args) av.push_back(const_cast<char*>(a.c_str()));
+  av.push_back(nullptr);
+  pid_t pid;
+  int rc = posix_spawnp(&pid, "sbatch", &fa, nullptr, av.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  close(pipefd[1]);
+  if (rc != 0) {
+    close(pipefd[0]);
+    fail("sbatch not found: is this a Slurm login node? (or run the trials here: charnn sweep run ", dir, " --local)");
+  }
+  std::string out;
+  char buf[256];
+  for (ssize_t n; (n = read(pipefd[0], buf, sizeof buf)) > 0;) out.append(buf, n);
+  close(pipefd[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) fail("sbatch ", script, " failed (its message is above)");
+  std::string job = out.substr(0, out.find_first_of(";\n"));
+  std::ofstream(dir + "/jobs.txt", std::ios::app) << job << "\n";
+  std::printf("%s\n", job.c_str());
+  return 0;
+}
+
+int sweep_run(int argc, char** argv) {
+  std::string target, dir;
+  bool local = false, force = false;
+  int parallel = 1, ranks = 0;
+  po::options_description desc("Options");
+  desc.add_options()("target", po::value(&target)->required(), "sweep spec (YAML) or planned sweep directory")
+      ("local", po::bool_switch(&local), "run the trials on this machine (required: use 'submit' for Slurm)")
+      ("dir", po::value(&dir), "sweep directory when given a spec (default runs/<spec name>)")
+      ("parallel", po::value(&parallel)->default_value(1), "trials at once")
+      ("ranks", po::value(&ranks)->default_value(0), "MPI ranks per trial (default: the spec's slurm.ranks)")
+      ("force", po::bool_switch(&force), "re-plan an existing directory from the spec");
+  po::positional_options_description pos;
+  pos.add("target", 1);
+  po::variables_map vm;
+  if (!parse_or_help(argc, argv, kSweepUsage, desc, &pos, vm)) return 0;
+  if (!local) fail("sweep run: pass --local to run the trials here (on a cluster use 'charnn sweep submit')");
+  if (parallel < 1) fail("--parallel ", parallel, ": expected >= 1");
+  SweepSpec spec;
+  if (fs::is_directory(target)) {
+    dir = target;
+    if (!is_sweep_dir(dir)) fail(dir, ": not a planned sweep (no trials.csv)");
+    spec = load_sweep_spec(dir + "/sweep.yaml");
+  } else {
+    spec = load_sweep_spec(target);
+    if (dir.empty()) dir = "runs/" + spec.name;
+    if (!is_sweep_dir(dir) || force) plan_sweep(spec, {dir, force || is_sweep_dir(dir), self_path()});
+  }
+  LocalRunOptions lo{parallel, ranks > 0 ? ranks : static_cast<int>(spec.slurm.ranks), self_path()};
+  int failed = run_sweep_locally(dir, lo);
+  std::fputs(format_rows(read_sweep(dir), "table").c_str(), stdout);
+  if (failed > 0) fail(failed, " trial(s) failed; see ", dir, "/logs/");
+  return 0;
+}
+
+int sweep_table(int argc, char** argv) {
+  std::string dir, format;
+  po::options_description desc("Options");
+  desc.add_options()("dir", po::value(&dir)->required(), "sweep directory (or a single run directory)")
+      ("format", po::value(&format)->default_value("table"), "table | csv | markdown | json");
+  po::positional_options_description pos;
+  pos.add("dir", 1);
+  po::variables_map vm;
+  if (!parse_or_help(argc, argv, kSweepUsage, desc, &pos, vm)) return 0;
+  if (!fs::is_directory(dir)) fail(dir, ": not a directory");
+  auto rows = is_sweep_dir(dir) ? read_sweep(dir) : std::vector<TrialRow>{read_run(dir)};
+  std::fputs(format_rows(rows, format).c_str(), stdout);
+  return 0;
+}
+
+}  // namespace
+
+int cmd_sweep(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    std::puts(kSweepUsage);
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string sub = argv[1];
+  if (sub == "plan") return sweep_plan(argc - 1, argv + 1);
+  if (sub == "submit") return sweep_submit(argc - 1, argv + 1);
+  if (sub == "run") return sweep_run(argc - 1, argv + 1);
+  if (sub == "table") return sweep_table(argc - 1, argv + 1);
+  fail("sweep: unknown subcommand ", quoted(sub), "; expected plan, submit, run or table");
+}
+
+int cmd_plot(int argc, char** argv) {
+  std::string dir, output;
+  po::options_description desc("Options");
+  desc.add_options()("dir", po::value(&dir)->required(), "sweep or run directory")
+      ("output,o", po::value(&output), "PNG to write (default DIR/curves.png)");
+  po::positional_options_description pos;
+  pos.add("dir", 1);
+  po::variables_map vm;
+  if (!parse_or_help(argc, argv,
+                     "Usage: charnn plot DIR [--output FILE.png]\n\nPlots every trial's validation loss curve (a "
+                     "sweep), or a run's train and validation loss, to a PNG (needs gnuplot).",
+                     desc, &pos, vm))
+    return 0;
+  if (!fs::is_directory(dir)) fail(dir, ": not a directory");
+  if (output.empty()) output = dir + "/curves.png";
+  plot_curves(dir, output);
+  std::printf("%s\n", output.c_str());
+  return 0;
+}
+
+}  // namespace charnn

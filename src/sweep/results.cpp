@@ -1,0 +1,287 @@
+#include "sweep/results.h"
+
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "sweep/spec.h"
+#include "sweep/trial_status.h"
+#include "util/fsutil.h"
+#include "util/progress.h"
+#include "util/status.h"
+
+extern char** environ;
+namespace fs = std::filesystem;
+
+namespace charnn {
+
+namespace {
+
+std::vector<std::string> split_csv_line(const std::string& line) {
+  std::vector<std::string> out(1);
+  bool in_quotes = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (in_quotes) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') out.back() += '"', ++i;
+      else if (c == '"') in_quotes = false;
+      else out.back() += c;
+    } else if (c == '"') {
+      in_quotes = true;
+    } else if (c == ',') {
+      out.emplace_back();
+    } else {
+      out.back() += c;
+    }
+  }
+  return out;
+}
+
+// Best checkpoint file in a run directory, by the loss in its name.
+std::string best_in_dir(const std::string& dir, double* loss_out) {
+  std::string best;
+  double best_loss = 1e300;
+  std::error_code ec;
+  for (auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("lm_", 0) != 0 || name.size() < 4 || name.substr(name.size() - 3) != ".h5") continue;
+    const size_t us = name.rfind('_');
+    double loss = 0;
+    if (us == std::string::npos || std::sscanf(name.c_str() + us + 1, "%lf", &loss) != 1) continue;
+    if (loss < best_loss) best_loss = loss, best = e.path().string();
+  }
+  if (loss_out) *loss_out = best_loss;
+  return best;
+}
+
+void fill_from_metrics(TrialRow& r) {
+  std::ifstream in(r.dir + "/metrics.jsonl");
+  std::string line;
+  std::vector<double> cps;
+  while (std::getline(in, line)) {
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(line);
+    } catch (...) {
+      continue;  // a line being written right now
+    }
+    const std::string ev = j.value("event", "");
+    if (j.contains("wall")) r.wall_seconds = std::max(r.wall_seconds, j.value("wall", 0.0));
+    if (ev == "train") {
+      r.train_curve.emplace_back(j.value("iter", int64_t{0}), j.value("loss", 0.0));
+      cps.push_back(j.value("chars_per_sec", 0.0));
+    } else if (ev == "val") {
+      const double v = j.value("val_loss", 0.0);
+      r.val_curve.emplace_back(j.value("iter", int64_t{0}), v);
+      if (r.best_val_loss < 0 || v < r.best_val_loss) {
+        r.best_val_loss = v;
+        r.best_epoch = j.value("epoch", 0.0);
+        r.best_iter = j.value("iter", int64_t{0});
+      }
+    }
+  }
+  if (!cps.empty()) {  // median: robust to the first (warm-up) window
+    std::sort(cps.begin(), cps.end());
+    r.chars_per_sec = cps[cps.size() / 2];
+  }
+  double loss;
+  r.best_checkpoint = best_in_dir(r.dir, &loss);
+}
+
+std::string fixed(double v, int digits) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+}  // namespace
+
+TrialRow read_run(const std::string& run_dir) {
+  TrialRow r;
+  r.dir = run_dir;
+  TrialStatus st = read_trial_status(run_dir);
+  r.status = st.status;
+  r.restarts = st.restarts;
+  fill_from_metrics(r);
+  if (r.status == "pending" && !r.train_curve.empty()) r.status = "unknown";
+  return r;
+}
+
+std::vector<TrialRow> read_sweep(const std::string& dir) {
+  if (!is_sweep_dir(dir)) fail(dir, ": not a sweep directory (no trials.csv); plan one with 'charnn sweep plan'");
+  std::ifstream in(dir + "/trials.csv");
+  std::string line;
+  std::getline(in, line);
+  std::vector<std::string> header = split_csv_line(line);
+  std::vector<TrialRow> rows;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    auto f = split_csv_line(line);
+    TrialRow r;
+    r.id = std::stoi(f[0]);
+    r.dir = trial_dir(dir, r.id);
+    for (size_t i = 1; i < header.size() && i < f.size(); ++i) r.params.emplace_back(header[i], f[i]);
+    TrialStatus st = read_trial_status(r.dir);
+    r.status = st.status;
+    r.restarts = st.restarts;
+    fill_from_metrics(r);
+    rows.push_back(std::move(r));
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const TrialRow& a, const TrialRow& b) {
+    if ((a.best_val_loss < 0) != (b.best_val_loss < 0)) return b.best_val_loss < 0;
+    return a.best_val_loss < b.best_val_loss;
+  });
+  return rows;
+}
+
+std::string format_rows(const std::vector<TrialRow>& rows, const std::string& format) {
+  std::vector<std::string> header = {"trial"};
+  if (!rows.empty())
+    for (auto& p : rows[0].params) header.push_back(p.first);
+  for (const char* h : {"status", "val_loss", "val_bpc", "epoch", "iter", "wall", "chars/s", "restarts", "checkpoint"})
+    header.push_back(h);
+  std::vector<std::vector<std::string>> cells;
+  for (const auto& r : rows) {
+    std::vector<std::string> c = {r.id >= 0 ? cat(r.id) : r.dir};
+    for (auto& p : r.params) c.push_back(p.second);
+    const bool have = r.best_val_loss >= 0;
+    c.push_back(r.status);
+    c.push_back(have ? fixed(r.best_val_loss, 4) : "-");
+    c.push_back(have ? fixed(r.best_val_loss / std::log(2.0), 4) : "-");
+    c.push_back(have ? fixed(r.best_epoch, 2) : "-");
+    c.push_back(have ? cat(r.best_iter) : "-");
+    c.push_back(format_duration(r.wall_seconds));
+    c.push_back(fixed(r.chars_per_sec, 0));
+    c.push_back(cat(r.restarts));
+    c.push_back(r.best_checkpoint.empty() ? "-" : r.best_checkpoint);
+    cells.push_back(std::move(c));
+  }
+  std::ostringstream os;
+  if (format == "json") {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& r : rows) {
+      nlohmann::json params = nlohmann::json::object();
+      for (auto& p : r.params) params[p.first] = p.second;
+      arr.push_back({{"trial", r.id}, {"dir", r.dir}, {"params", params}, {"status", r.status},
+                     {"best_val_loss", r.best_val_loss >= 0 ? nlohmann::json(r.best_val_loss) : nlohmann::json()},
+                     {"best_epoch", r.best_epoch}, {"best_iter", r.best_iter}, {"wall_seconds", r.wall_seconds},
+                     {"chars_per_sec", r.chars_per_sec}, {"restarts", r.restarts},
+                     {"best_checkpoint", r.best_checkpoint}});
+    }
+    os << arr.dump(2) << "\n";
+  } else if (format == "csv") {
+    auto field = [](const std::string& v) {
+      if (v.find_first_of(",\"\n") == std::string::npos) return v;
+      std::string o = "\"";
+      for (char ch : v) o += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+      return o + "\"";
+    };
+    for (size_t i = 0; i < header.size(); ++i) os << (i ? "," : "") << field(header[i]);
+    os << "\n";
+    for (auto& c : cells) {
+      for (size_t i = 0; i < c.size(); ++i) os << (i ? "," : "") << field(c[i]);
+      os << "\n";
+    }
+  } else if (format == "markdown") {
+    auto md = [](std::string v) {
+      for (size_t p = 0; (p = v.find('|', p)) != std::string::npos; p += 2) v.replace(p, 1, "\\|");
+      return v;
+    };
+    os << "|";
+    for (auto& h : header) os << " " << md(h) << " |";
+    os << "\n|";
+    for (size_t i = 0; i < header.size(); ++i) os << " --- |";
+    os << "\n";
+    for (auto& c : cells) {
+      os << "|";
+      for (auto& v : c) os << " " << md(v) << " |";
+      os << "\n";
+    }
+  } else if (format == "table") {
+    std::vector<size_t> w(header.size());
+    for (size_t i = 0; i < header.size(); ++i) w[i] = header[i].size();
+    for (auto& c : cells)
+      for (size_t i = 0; i < c.size(); ++i) w[i] = std::max(w[i], c[i].size());
+    auto row = [&](const std::vector<std::string>& c) {
+      for (size_t i = 0; i < c.size(); ++i) os << c[i] << (i + 1 < c.size() ? std::string(w[i] - c[i].size() + 2, ' ') : "");
+      os << "\n";
+    };
+    row(header);
+    for (auto& c : cells) row(c);
+  } else {
+    fail("--format ", charnn::quoted(format), ": expected table, csv, markdown or json");
+  }
+  return os.str();
+}
+
+std::string best_checkpoint(const std::string& dir) {
+  if (!fs::is_directory(dir)) fail(dir, ": not a directory (expected a run or sweep directory)");
+  if (is_sweep_dir(dir)) {
+    for (const auto& r : read_sweep(dir))  // sorted by val loss
+      if (r.status == "done" && !r.best_checkpoint.empty()) return r.best_checkpoint;
+    fail(dir, ": no finished trial with a checkpoint yet (see 'charnn sweep table ", dir, "')");
+  }
+  double loss;
+  std::string best = best_in_dir(dir, &loss);
+  if (best.empty()) fail(dir, ": no checkpoints (lm_*.h5) found; has training finished an evaluation yet?");
+  return best;
+}
+
+void plot_curves(const std::string& dir, const std::string& png) {
+  std::vector<TrialRow> rows;
+  const bool sweep = is_sweep_dir(dir);
+  if (sweep) rows = read_sweep(dir);
+  else rows = {read_run(dir)};
+  std::string tmp = temp_path_for(png);
+  const std::string data = tmp + ".dat";
+  std::ofstream out(data);
+  std::string plots;
+  int block = 0;
+  auto add = [&](const std::vector<std::pair<int64_t, double>>& curve, const std::string& title, const char* style) {
+    if (curve.empty()) return;
+    for (auto& [it, loss] : curve) out << it << " " << loss << "\n";
+    out << "\n\n";
+    std::string t = title;
+    std::replace(t.begin(), t.end(), '"', '\'');
+    plots += cat(plots.empty() ? "" : ", ", "'", data, "' index ", block++, " using 1:2 with ", style, " title \"", t, "\"");
+  };
+  for (const auto& r : rows) {
+    if (!sweep) add(r.train_curve, "train loss", "lines lw 1");
+    std::string label = sweep ? cat("trial ", r.id) : "val loss";
+    for (auto& p : r.params) label += cat(" ", p.first, "=", p.second);
+    add(r.val_curve, label, "linespoints lw 2 pt 7 ps 0.6");
+  }
+  out.close();
+  if (plots.empty()) {
+    std::remove(data.c_str());
+    fail(dir, ": no loss curves yet (metrics.jsonl has no train or val lines)");
+  }
+  const std::string script = cat("set terminal pngcairo size 1200,750 font 'Sans,11'\n", "set output '", tmp, "'\n",
+                                 "set title '", sweep ? "validation loss per trial" : "training and validation loss",
+                                 "'\nset xlabel 'iteration'\nset ylabel 'loss (nats/char)'\nset grid\n",
+                                 "set key outside right top\nplot ", plots, "\n");
+  const std::string script_path = tmp + ".gp";
+  write_file_atomic(script_path, script);
+  pid_t pid;
+  std::vector<char*> argv = {const_cast<char*>("gnuplot"), const_cast<char*>(script_path.c_str()), nullptr};
+  int rc = posix_spawnp(&pid, "gnuplot", nullptr, nullptr, argv.data(), environ);
+  int status = 0;
+  if (rc == 0) waitpid(pid, &status, 0);
+  std::remove(data.c_str());
+  std::remove(script_path.c_str());
+  if (rc != 0) fail("plot: gnuplot not found; install Debian's gnuplot-nox");
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !path_exists(tmp)) {
+    std::remove(tmp.c_str());
+    fail("plot: gnuplot failed to write ", png);
+  }
+  commit_file(tmp, png);
+}
+
+}  // namespace charnn

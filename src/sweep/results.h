@@ -1,0 +1,36 @@
+// Reading a sweep (or a single run) back: one row per trial from its config,
+// status.json and metrics.jsonl; works while trials are still running.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace charnn {
+
+struct TrialRow {
+  int id = -1;
+  std::string dir;
+  std::vector<std::pair<std::string, std::string>> params;  // swept values, from trials.csv
+  std::string status;
+  double best_val_loss = -1;  // < 0: no evaluation yet
+  double best_epoch = 0;
+  int64_t best_iter = 0;
+  double wall_seconds = 0;
+  double chars_per_sec = 0;
+  int64_t restarts = 0;
+  std::string best_checkpoint;
+  std::vector<std::pair<int64_t, double>> val_curve;    // (iteration, val loss)
+  std::vector<std::pair<int64_t, double>> train_curve;  // (iteration, train loss)
+};
+
+// Rows of a sweep directory sorted by best val loss (trials without one last).
+std::vector<TrialRow> read_sweep(const std::string& sweep_dir);
+// One run directory (checkpoint_dir) as a row.
+TrialRow read_run(const std::string& run_dir);
+// format: table | csv | markdown | json
+std::string format_rows(const std::vector<TrialRow>& rows, const std::string& format);
+// Best checkpoint of the finished trials (sweep) or of the run; throws if none.
+std::string best_checkpoint(const std::string& dir);
+// Writes a PNG of the validation curves (and train loss for a single run) with gnuplot.
+void plot_curves(const std::string& dir, const std::string& png);
+
+}  // namespace charnn
