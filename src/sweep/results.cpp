@@ -263,7 +263,7 @@ void plot_curves(const std::string& dir, const std::string& png) {
     std::remove(data.c_str());
     fail(dir, ": no loss curves yet (metrics.jsonl has no train or val lines)");
   }
-  const std::string script = cat("set terminal pngcairo size 1200,750 font 'Sans,11'\n", "set output '", tmp, "'\n",
+  const std::string script = cat("set terminal pngcairo noenhanced size 1200,750 font 'Sans,11'\n", "set output '", tmp, "'\n",
                                  "set title '", sweep ? "validation loss per trial" : "training and validation loss",
                                  "'\nset xlabel 'iteration'\nset ylabel 'loss (nats/char)'\nset grid\n",
                                  "set key outside right top\nplot ", plots, "\n");
