@@ -16,9 +16,13 @@
 #
 # How to run (from anywhere; paths are relative to the repo root, charnn must be built):
 #   bench/sample.sh
-#   LONG=8000 SHORT=500 PY_LENGTH=3000 bench/sample.sh
+#   LONG=40000 SHORT=1000 PY_LENGTH=8000 bench/sample.sh
+#   QUIET_WAIT=120 bench/sample.sh   # shared machine: before each timed run, wait up to
+#                                    # 120 s for the CPUs to go idle
 # Environment: CHARNN (default build/charnn), PYTHON (default /usr/bin/python3),
-#   LAYERS (2), SIZE (512), SHORT, LONG (charnn lengths), PY_LENGTH.
+#   LAYERS (2), SIZE (512), SHORT (500), LONG (20000) (charnn lengths), PY_LENGTH (4000),
+#   QUIET_WAIT (0). The CPU used by other processes during the timed runs is printed
+#   ("other", in cores; about 0 = quiet machine).
 # Nothing is left behind: all files go to a temp dir removed on exit.
 set -euo pipefail
 
@@ -28,11 +32,13 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 LAYERS=${LAYERS:-2}
 SIZE=${SIZE:-512}
 SHORT=${SHORT:-500}
-LONG=${LONG:-6000}
-PY_LENGTH=${PY_LENGTH:-2500}
+LONG=${LONG:-20000}
+PY_LENGTH=${PY_LENGTH:-4000}
+QUIET_WAIT=${QUIET_WAIT:-0}
 
 [ -x "$CHARNN" ] || { echo "sample.sh: $CHARNN not found; build charnn first" >&2; exit 1; }
 "$PYTHON" -c 'import torch' 2>/dev/null || { echo "sample.sh: $PYTHON has no torch (apt-get install python3-torch)" >&2; exit 1; }
+command -v jq >/dev/null && [ -x /usr/bin/time ] || { echo "sample.sh: needs jq and /usr/bin/time" >&2; exit 1; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -44,33 +50,53 @@ trap 'rm -rf "$tmp"' EXIT
 ckpt="$tmp/run/latest"
 
 now() { date +%s.%N; }
-time_sample() {  # length -> seconds, end to end
-  local t0 t1
-  t0=$(now)
-  "$CHARNN" sample "$ckpt" --length "$1" --temperature 1 --seed 1 --output "$tmp/sample.txt" >/dev/null
-  t1=$(now)
+busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+wait_quiet() {  # up to QUIET_WAIT seconds, until other processes use < 0.1 core over 2 s
+  local end=$(($(date +%s) + QUIET_WAIT)) a b
+  while [ "$(date +%s)" -lt "$end" ]; do
+    a=$(busy_jiffies); sleep 2; b=$(busy_jiffies)
+    [ $((b - a)) -lt $((2 * $(getconf CLK_TCK) / 10)) ] && return 0
+  done
+  echo "sample.sh: machine still busy after ${QUIET_WAIT}s; measuring anyway" >&2
+}
+# measure OUT cmd...: runs cmd (stdout to OUT); prints "seconds other_cores", where other_cores
+# is the CPU other processes used meanwhile (/proc/stat busy time minus the command's own).
+measure() {
+  local out=$1 b0 b1 t0 t1 u s
+  shift
+  [ "$QUIET_WAIT" -gt 0 ] && wait_quiet
+  b0=$(busy_jiffies) t0=$(now)
+  /usr/bin/time -f '%U %S' -o "$tmp/time" "$@" >"$out" 2>"$tmp/stderr" || { cat "$tmp/stderr" >&2; exit 1; }
+  b1=$(busy_jiffies) t1=$(now)
+  read -r u s <"$tmp/time"
+  awk -v b="$((b1 - b0))" -v hz="$(getconf CLK_TCK)" -v u="$u" -v s="$s" -v t0="$t0" -v t1="$t1" \
+    'BEGIN { o = (b / hz - u - s) / (t1 - t0); printf "%.3f %.2f", t1 - t0, o < 0 ? 0 : o }'
+}
+time_sample() {  # length -> "seconds other", end to end
+  measure /dev/null "$CHARNN" sample "$ckpt" --length "$1" --temperature 1 --seed 1 --output "$tmp/sample.txt"
   [ "$(wc -m <"$tmp/sample.txt")" -ge "$1" ] || { echo "sample.sh: charnn wrote fewer than $1 characters" >&2; exit 1; }
-  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
 }
 
-t_short=$(time_sample "$SHORT")
-t_long=$(time_sample "$LONG")
+read -r t_short o_short <<<"$(time_sample "$SHORT")"
+read -r t_long o_long <<<"$(time_sample "$LONG")"
 c_steady=$(awk -v n1="$SHORT" -v n2="$LONG" -v t1="$t_short" -v t2="$t_long" 'BEGIN { printf "%.0f", (n2 - n1) / (t2 - t1) }')
 c_e2e=$(awk -v n="$LONG" -v t="$t_long" 'BEGIN { printf "%.0f", n / t }')
 
 py_threads=$("$PYTHON" -c 'import torch; print(torch.get_num_threads())')
-py=$("$PYTHON" bench/torch_reference.py sample --layers "$LAYERS" --size "$SIZE" --length "$PY_LENGTH" | jq -r .chars_per_sec)
+read -r _ o_py <<<"$(measure "$tmp/py.json" "$PYTHON" bench/torch_reference.py sample --layers "$LAYERS" --size "$SIZE" --length "$PY_LENGTH")"
+py=$(jq -r .chars_per_sec "$tmp/py.json")
 
 echo "per-character sampling, LSTM ${LAYERS}x${SIZE}, temperature 1, $(nproc) cores"
-echo "charnn: $SHORT chars in ${t_short}s, $LONG chars in ${t_long}s (end to end, incl. start-up)"
-echo "python: torch.get_num_threads() default = $py_threads, $PY_LENGTH chars"
+echo "charnn: $SHORT chars in ${t_short}s, $LONG chars in ${t_long}s (end to end, incl. start-up; other: $o_short/$o_long cores)"
+echo "python: torch.get_num_threads() default = $py_threads, $PY_LENGTH chars (other: $o_py cores)"
 echo
 printf '%-34s %10s %8s\n' "" "chars/s" "ratio"
 printf '%-34s %10s %8s\n' "charnn sample (steady)" "$c_steady" "$(awk -v a="$c_steady" -v b="$py" 'BEGIN { printf "%.2f", a / b }')"
 printf '%-34s %10s %8s\n' "charnn sample (end to end, $LONG)" "$c_e2e" "$(awk -v a="$c_e2e" -v b="$py" 'BEGIN { printf "%.2f", a / b }')"
 printf '%-34s %10s %8s\n' "python loop (threads $py_threads)" "$py" "1.00"
 if [ "$py_threads" != 1 ]; then
-  py1=$("$PYTHON" bench/torch_reference.py sample --layers "$LAYERS" --size "$SIZE" --length "$PY_LENGTH" --threads 1 | jq -r .chars_per_sec)
+  measure "$tmp/py1.json" "$PYTHON" bench/torch_reference.py sample --layers "$LAYERS" --size "$SIZE" --length "$PY_LENGTH" --threads 1 >/dev/null
+  py1=$(jq -r .chars_per_sec "$tmp/py1.json")
   printf '%-34s %10s %8s\n' "python loop (threads 1)" "$py1" "$(awk -v a="$c_steady" -v b="$py1" 'BEGIN { printf "%.2f (steady charnn / this)", a / b }')"
 fi
 echo "ratio = charnn chars/s / python chars/s (> 1: charnn faster)"

@@ -28,9 +28,11 @@
 #   LAYERS="2" SIZES="128 512" bench/train-grid.sh   # a subset
 #   ROUNDS=1 ITER_SCALE=0.5 bench/train-grid.sh      # quicker, noisier
 #   CHARNN_ARGS="--threads 1" bench/train-grid.sh    # extra flags for charnn train
-# Environment: CHARNN (build/charnn), PYTHON (/usr/bin/python3), LAYERS, SIZES, ROUNDS (2),
-#   ITER_SCALE (1), CHARNN_ARGS; variables like OPENBLAS_NUM_THREADS reach both sides
-#   (charnn sets its OpenBLAS threads itself unless given --threads).
+#   QUIET_WAIT=120 bench/train-grid.sh               # on a shared machine: before each run,
+#                                                    # wait up to 120 s for the CPUs to go idle
+# Environment: CHARNN (build/charnn), PYTHON (/usr/bin/python3), LAYERS, SIZES, ROUNDS (3),
+#   ITER_SCALE (1), CHARNN_ARGS, QUIET_WAIT (0). OPENBLAS_NUM_THREADS affects only the
+#   python side: charnn always sets OpenBLAS's threads itself (--threads, default all cores).
 # Nothing is left behind: all files go to a temp dir removed on exit.
 set -euo pipefail
 
@@ -39,9 +41,10 @@ CHARNN=${CHARNN:-build/charnn}
 PYTHON=${PYTHON:-/usr/bin/python3}
 LAYERS=${LAYERS:-"1 2 3"}
 SIZES=${SIZES:-"64 128 256 512"}
-ROUNDS=${ROUNDS:-2}
+ROUNDS=${ROUNDS:-3}
 ITER_SCALE=${ITER_SCALE:-1}
 CHARNN_ARGS=${CHARNN_ARGS:-}
+QUIET_WAIT=${QUIET_WAIT:-0}
 B=50 T=50
 
 [ -x "$CHARNN" ] || { echo "train-grid.sh: $CHARNN not found; build charnn first" >&2; exit 1; }
@@ -54,7 +57,7 @@ trap 'rm -rf "$tmp"' EXIT
 # Timed iterations per size (larger models are slower, so fewer iterations), and warmup.
 timed_iters() {
   local n
-  case $1 in 64) n=40 ;; 128) n=30 ;; 256) n=16 ;; *) n=8 ;; esac
+  case $1 in 64) n=50 ;; 128) n=40 ;; 256) n=20 ;; *) n=10 ;; esac
   awk -v n="$n" -v s="$ITER_SCALE" 'BEGIN { n = int(n * s); print (n < 3 ? 3 : n) }'
 }
 warmup_iters() { case $1 in 64|128) echo 4 ;; *) echo 2 ;; esac; }
@@ -62,9 +65,18 @@ warmup_iters() { case $1 in 64|128) echo 4 ;; *) echo 2 ;; esac; }
 # measure OUT cmd...: runs cmd (stdout to OUT) and prints the CPU, in cores, that other
 # processes used meanwhile: busy time from /proc/stat minus the command's user+sys time.
 busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+wait_quiet() {  # up to QUIET_WAIT seconds, until other processes use < 0.1 core over 2 s
+  local end=$(($(date +%s) + QUIET_WAIT)) a b
+  while [ "$(date +%s)" -lt "$end" ]; do
+    a=$(busy_jiffies); sleep 2; b=$(busy_jiffies)
+    [ $((b - a)) -lt $((2 * $(getconf CLK_TCK) / 10)) ] && return 0
+  done
+  echo "train-grid.sh: machine still busy after ${QUIET_WAIT}s; measuring anyway" >&2
+}
 measure() {
   local out=$1 b0 b1 t0 t1 u s
   shift
+  [ "$QUIET_WAIT" -gt 0 ] && wait_quiet
   b0=$(busy_jiffies) t0=$(date +%s.%N)
   /usr/bin/time -f '%U %S' -o "$tmp/time" "$@" >"$out" 2>"$tmp/stderr" || { cat "$tmp/stderr" >&2; exit 1; }
   b1=$(busy_jiffies) t1=$(date +%s.%N)

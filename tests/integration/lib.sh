@@ -48,4 +48,7 @@ if bad:
 PYEOF
 }
 
+# Train losses of a run, space-separated, from its metrics.jsonl.
+losses() { "$PY" -c 'import json,sys; print(" ".join(repr(j["loss"]) for j in map(json.loads, open(sys.argv[1])) if j["event"] == "train"))' "$1"; }
+
 finish() { echo "$PASSED passed, 0 failed"; }

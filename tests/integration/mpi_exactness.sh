@@ -3,7 +3,6 @@
 # multi-rank resume is exact.
 source "$(dirname "$0")/lib.sh"
 DATA=$(shakespeare_h5)
-losses() { "$PY" -c 'import json,sys; print(" ".join(repr(j["loss"]) for j in map(json.loads, open(sys.argv[1])) if j["event"] == "train"))' "$1"; }
 close() {  # close A B TOL: element-wise relative agreement of two loss lists
   "$PY" - "$1" "$2" "$3" <<'PYEOF'
 import sys

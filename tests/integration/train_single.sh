@@ -2,7 +2,6 @@
 source "$(dirname "$0")/lib.sh"
 DATA=$(shakespeare_h5)
 train() { "$CHARNN" train --data "$DATA" "${TINY[@]}" "$@"; }
-losses() { "$PY" -c 'import json,sys; print(" ".join(repr(j["loss"]) for j in map(json.loads, open(sys.argv[1])) if j["event"] == "train"))' "$1"; }
 
 # Same seed and config: identical losses run after run.
 train --max_iters 12 --eval_val_every 12 --checkpoint_dir d1 >/dev/null 2>&1
