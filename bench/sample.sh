@@ -38,7 +38,7 @@ QUIET_WAIT=${QUIET_WAIT:-0}
 
 [ -x "$CHARNN" ] || { echo "sample.sh: $CHARNN not found; build charnn first" >&2; exit 1; }
 "$PYTHON" -c 'import torch' 2>/dev/null || { echo "sample.sh: $PYTHON has no torch (apt-get install python3-torch)" >&2; exit 1; }
-command -v jq >/dev/null && [ -x /usr/bin/time ] || { echo "sample.sh: needs jq and /usr/bin/time" >&2; exit 1; }
+if ! command -v jq >/dev/null || [ ! -x /usr/bin/time ]; then echo "sample.sh: needs jq and /usr/bin/time" >&2; exit 1; fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -49,7 +49,7 @@ B=50 T=50
 
 [ -x "$CHARNN" ] || { echo "train-grid.sh: $CHARNN not found; build charnn first" >&2; exit 1; }
 "$PYTHON" -c 'import torch' 2>/dev/null || { echo "train-grid.sh: $PYTHON has no torch (apt-get install python3-torch)" >&2; exit 1; }
-command -v jq >/dev/null && [ -x /usr/bin/time ] || { echo "train-grid.sh: needs jq and /usr/bin/time" >&2; exit 1; }
+if ! command -v jq >/dev/null || [ ! -x /usr/bin/time ]; then echo "train-grid.sh: needs jq and /usr/bin/time" >&2; exit 1; fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
