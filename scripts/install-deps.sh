@@ -16,7 +16,7 @@ packages=(
   python3-h5py python3-numpy   # tests read and write HDF5 files the way users' scripts do
   gnuplot-nox                  # charnn plot
 )
-[ "${1:-}" = "--bench" ] && packages+=(python3-torch time)
+[ "${1:-}" = "--bench" ] && packages+=(python3-torch time jq)
 
 missing=()
 for p in "${packages[@]}"; do

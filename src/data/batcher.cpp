@@ -60,6 +60,16 @@ Batch BatchSource::read(int64_t index) {
   return b;
 }
 
+bool BatchSource::needs_read(int64_t index) const {
+  const int64_t T = layout_.seq_length;
+  for (int64_t j = 0; j < n_streams_; ++j) {
+    const uint64_t lo = static_cast<uint64_t>(first_stream_ + j) * layout_.stream_len() + static_cast<uint64_t>(index) * T;
+    const Window& w = windows_[j];
+    if (lo < w.lo || lo + T + 1 > w.lo + w.ids.size()) return true;
+  }
+  return false;
+}
+
 Batch BatchSource::get(int64_t index) {
   if (index < 0 || index >= layout_.batches)
     fail("batch ", index, " out of range [0, ", layout_.batches, ") of the ", split_name(split_), " split");
@@ -73,7 +83,10 @@ Batch BatchSource::get(int64_t index) {
     b = read(index);
   }
   b.wait_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (prefetch_ && index + 1 < layout_.batches) {
+  // Only a batch that must read from the file is prepared in the background:
+  // most batches are copies out of the read-ahead buffers, and starting a
+  // thread for those would only steal a core from the BLAS threads.
+  if (prefetch_ && index + 1 < layout_.batches && needs_read(index + 1)) {
     next_index_ = index + 1;
     next_ = std::async(std::launch::async, [this, i = index + 1] { return read(i); });
   }

@@ -6,8 +6,8 @@
 // With N ranks of B streams each, S = N*B and rank r owns streams
 // [r*B, (r+1)*B): exactly the streams of one rank with N*B streams, so N ranks
 // train the same model as one. A rank reads only its own streams' windows,
-// through a per-stream read-ahead buffer, and a background task prepares the
-// next batch while the current one trains.
+// through a per-stream read-ahead buffer; when the next batch has to go to the
+// file, a background task reads it while the current one trains.
 #pragma once
 #include <cstdint>
 #include <future>
@@ -50,6 +50,7 @@ class BatchSource {
 
  private:
   Batch read(int64_t index);
+  bool needs_read(int64_t index) const;  // would batch `index` touch the file?
   std::shared_ptr<const Corpus> corpus_;
   Split split_;
   StreamLayout layout_;

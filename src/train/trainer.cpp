@@ -68,20 +68,41 @@ std::vector<uint8_t> state_bytes(const torch::Tensor& t) {
   return std::vector<uint8_t>(p, p + c.numel() * sizeof(float));
 }
 
-std::vector<uint8_t> rng_bytes() {
-  at::Generator gen = at::detail::getDefaultCPUGenerator();
-  std::lock_guard<std::mutex> lock(gen.mutex());
-  torch::Tensor s = gen.get_state();
-  const uint8_t* p = s.data_ptr<uint8_t>();
-  return std::vector<uint8_t>(p, p + s.numel());
+// The random state this rank's dropout draws from: the CPU generator, followed
+// by the GPU's generator when training on CUDA.
+std::vector<at::Generator> generators(torch::Device device) {
+  std::vector<at::Generator> g = {at::detail::getDefaultCPUGenerator()};
+  if (device.is_cuda()) g.push_back(at::globalContext().defaultGenerator(device));
+  return g;
 }
 
-void set_rng_bytes(const uint8_t* p, size_t n) {
-  torch::Tensor s = torch::empty({static_cast<int64_t>(n)}, torch::kUInt8);
-  std::memcpy(s.data_ptr<uint8_t>(), p, n);
-  at::Generator gen = at::detail::getDefaultCPUGenerator();
-  std::lock_guard<std::mutex> lock(gen.mutex());
-  gen.set_state(s);
+std::vector<uint8_t> rng_bytes(torch::Device device) {
+  std::vector<uint8_t> out;
+  for (at::Generator gen : generators(device)) {
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    torch::Tensor s = gen.get_state();
+    const uint8_t* p = s.data_ptr<uint8_t>();
+    out.insert(out.end(), p, p + s.numel());
+  }
+  return out;
+}
+
+void set_rng_bytes(torch::Device device, const uint8_t* p, size_t n) {
+  size_t used = 0;
+  for (at::Generator gen : generators(device)) {
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    const size_t len = static_cast<size_t>(gen.get_state().numel());
+    if (used + len > n) {  // a CPU checkpoint resumed on a GPU: the GPU generator keeps its seed
+      if (comm().rank == 0)
+        std::fprintf(stderr, "charnn: warning: the checkpoint has no GPU random state; dropout on the GPU "
+                             "will not repeat the original run's masks\n");
+      return;
+    }
+    torch::Tensor s = torch::empty({static_cast<int64_t>(len)}, torch::kUInt8);
+    std::memcpy(s.data_ptr<uint8_t>(), p + used, len);
+    gen.set_state(s);
+    used += len;
+  }
 }
 
 uint64_t checksum(const torch::Tensor& flat) {
@@ -146,6 +167,7 @@ TrainOutcome train(TrainConfig cfg) {
   std::signal(SIGINT, on_stop_signal);
 
   const int blas_threads = configure_cpu_threads(cfg.threads, c.local_size);
+  configure_allocator();
   const torch::Device device = pick_device(cfg);
 
   auto corpus = std::shared_ptr<const Corpus>(Corpus::open(cfg.data, cfg.vocab));
@@ -231,7 +253,7 @@ TrainOutcome train(TrainConfig cfg) {
       if (ck->hidden_h.defined()) state.h = rows(ck->hidden_h);
       if (ck->hidden_c.defined()) state.c = rows(ck->hidden_c);
       const size_t per_rank = ck->rng_states.size() / std::max(1, ck->world_size);
-      if (per_rank > 0) set_rng_bytes(ck->rng_states.data() + c.rank * per_rank, per_rank);
+      if (per_rank > 0) set_rng_bytes(device, ck->rng_states.data() + c.rank * per_rank, per_rank);
     } else {
       // Different rank count: the streams are cut differently, so the hidden
       // state does not carry over; keep the fraction of the epoch done.
@@ -291,7 +313,7 @@ TrainOutcome train(TrainConfig cfg) {
     const double epoch = static_cast<double>(prog.iter) / updates_per_epoch;
     std::vector<uint8_t> h = gather_bytes(state_bytes(state.h));
     std::vector<uint8_t> cc = state.c.defined() ? gather_bytes(state_bytes(state.c)) : std::vector<uint8_t>();
-    std::vector<uint8_t> rng = gather_bytes(rng_bytes());
+    std::vector<uint8_t> rng = gather_bytes(rng_bytes(device));
     if (!lead) return;
     Checkpoint out;
     out.config_yaml = to_yaml(cfg);

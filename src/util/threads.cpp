@@ -1,6 +1,7 @@
 #include "util/threads.h"
 
 #include <dlfcn.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <thread>
@@ -18,6 +19,12 @@ int configure_cpu_threads(int requested, int local_ranks) {
   if (auto fn = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) fn(n);
   else at::set_num_threads(n);  // another BLAS: let LibTorch's pool have the cores
   return n;
+}
+
+void configure_allocator() {
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum: blocks below it come from the heap
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);   // never shrink the heap between iterations
+  mallopt(M_TOP_PAD, 64 << 20);         // grow it in large steps
 }
 
 }  // namespace charnn

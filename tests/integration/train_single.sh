@@ -66,6 +66,15 @@ expect_error "bad.yaml:2: unknown option 'learning_rat'; did you mean 'learning_
 expect_error "checkpoint not found" train --resume nope.h5
 pass "unknown flags and YAML keys: file, line and a suggestion"
 
+# Gradient accumulation and the other optimizers and schedules run end to end.
+for o in "--grad_accum 3 --optimizer adamw --weight_decay 0.01 --lr_schedule cosine --warmup_iters 2" \
+         "--optimizer rmsprop --lr_schedule step --grad_clip_mode value" "--optimizer sgd --learning_rate 0.1"; do
+  # shellcheck disable=SC2086
+  train --max_iters 6 --eval_val_every 6 --checkpoint_dir opt $o >/dev/null 2>&1 || die "training with $o"
+  rm -rf opt
+done
+pass "grad_accum, adamw/rmsprop/sgd, cosine/step schedules, value clipping"
+
 # GRU and tanh RNN train too; progress samples land in samples.jsonl.
 for m in gru rnn; do
   train --model $m --max_iters 4 --eval_val_every 4 --sample_every 2 --sample_length 20 --checkpoint_dir $m >/dev/null 2>&1 || die "$m"
