@@ -62,34 +62,15 @@ timed_iters() {
 }
 warmup_iters() { case $1 in 64|128) echo 4 ;; *) echo 2 ;; esac; }
 
-# measure OUT cmd...: runs cmd (stdout to OUT) and prints the CPU, in cores, that other
-# processes used meanwhile: busy time from /proc/stat minus the command's user+sys time.
-busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
-wait_quiet() {  # up to QUIET_WAIT seconds, until other processes use < 0.1 core over 2 s
-  local end=$(($(date +%s) + QUIET_WAIT)) a b
-  while [ "$(date +%s)" -lt "$end" ]; do
-    a=$(busy_jiffies); sleep 2; b=$(busy_jiffies)
-    [ $((b - a)) -lt $((2 * $(getconf CLK_TCK) / 10)) ] && return 0
-  done
-  echo "train-grid.sh: machine still busy after ${QUIET_WAIT}s; measuring anyway" >&2
-}
-measure() {
-  local out=$1 b0 b1 t0 t1 u s
-  shift
-  [ "$QUIET_WAIT" -gt 0 ] && wait_quiet
-  b0=$(busy_jiffies) t0=$(date +%s.%N)
-  /usr/bin/time -f '%U %S' -o "$tmp/time" "$@" >"$out" 2>"$tmp/stderr" || { cat "$tmp/stderr" >&2; exit 1; }
-  b1=$(busy_jiffies) t1=$(date +%s.%N)
-  read -r u s <"$tmp/time"
-  awk -v b="$((b1 - b0))" -v hz="$(getconf CLK_TCK)" -v u="$u" -v s="$s" -v t0="$t0" -v t1="$t1" \
-    'BEGIN { o = (b / hz - u - s) / (t1 - t0); printf "%.2f", o < 0 ? 0 : o }'
-}
+# shellcheck source=bench/measure.sh
+source bench/measure.sh  # (the script has cd-ed to the repository root)
+other_cores() { measure "$@" | cut -d" " -f2; }  # only the "other" figure
 
 charnn_round() {  # L H warmup timed -> "ms data compute optimizer n other"
   local L=$1 H=$2 w=$3 n=$4 run="$tmp/run" other
   rm -rf "$run"
   # shellcheck disable=SC2086
-  other=$(measure "$tmp/charnn.log" "$CHARNN" train --data "$tmp/tinyshakespeare.h5" --model lstm \
+  other=$(other_cores "$tmp/charnn.log" "$CHARNN" train --data "$tmp/tinyshakespeare.h5" --model lstm \
     --num_layers "$L" --rnn_size "$H" --embedding_size 64 --batch_size $B --seq_length $T --optimizer adam \
     --learning_rate 0.002 --grad_clip 5 --max_iters $((w + n)) --eval_val_every 100000 --val_max_batches 1 \
     --print_every 1 --progress lines --checkpoint_dir "$run" $CHARNN_ARGS)
@@ -107,7 +88,7 @@ print("{:.2f}\t{:.3f}\t{:.2f}\t{:.3f}\t{}\t{}".format(ms, med("ms_data"), med("m
 python_round() {  # L H warmup timed [--threads 1] -> "ms other"
   local L=$1 H=$2 w=$3 n=$4 other
   shift 4
-  other=$(measure "$tmp/py.json" "$PYTHON" bench/torch_reference.py train --layers "$L" --size "$H" \
+  other=$(other_cores "$tmp/py.json" "$PYTHON" bench/torch_reference.py train --layers "$L" --size "$H" \
     --iters "$n" --warmup "$w" "$@")
   printf '%s\t%s\n' "$(jq -r .ms_per_iter_median "$tmp/py.json")" "$other"
 }
