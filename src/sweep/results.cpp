@@ -13,6 +13,7 @@
 
 #include "sweep/spec.h"
 #include "sweep/trial_status.h"
+#include "train/checkpoint_name.h"
 #include "util/fsutil.h"
 #include "util/progress.h"
 #include "util/status.h"
@@ -50,11 +51,8 @@ std::string best_in_dir(const std::string& dir, double* loss_out) {
   double best_loss = 1e300;
   std::error_code ec;
   for (auto& e : fs::directory_iterator(dir, ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.rfind("lm_", 0) != 0 || name.size() < 4 || name.substr(name.size() - 3) != ".h5") continue;
-    const size_t us = name.rfind('_');
-    double loss = 0;
-    if (us == std::string::npos || std::sscanf(name.c_str() + us + 1, "%lf", &loss) != 1) continue;
+    double epoch = 0, loss = 0;
+    if (!parse_checkpoint_file_name(e.path().filename().string(), "", &epoch, &loss)) continue;
     if (loss < best_loss) best_loss = loss, best = e.path().string();
   }
   if (loss_out) *loss_out = best_loss;

@@ -16,12 +16,6 @@ namespace fs = std::filesystem;
 
 namespace charnn {
 
-std::string checkpoint_file_name(const std::string& savefile, double epoch, double val_loss) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "_epoch%.2f_%.4f.h5", epoch, val_loss);
-  return "lm_" + savefile + buf;
-}
-
 namespace {
 
 void write_tensor(hid_t loc, const std::string& name, const torch::Tensor& t) {
@@ -188,11 +182,15 @@ Checkpoint load_checkpoint(const std::string& path) {
   return ck;
 }
 
+void load_weights(CharRNNImpl& model, const Checkpoint& ck) {
+  torch::NoGradGuard no_grad;
+  auto named = model.named_parameters();
+  for (size_t i = 0; i < ck.params.size(); ++i) named[ck.param_names[i]].copy_(ck.params[i]);
+}
+
 CharRNN model_from_checkpoint(const Checkpoint& ck, torch::Device device) {
   CharRNN model(ck.spec);
-  torch::NoGradGuard no_grad;
-  auto named = model->named_parameters();
-  for (size_t i = 0; i < ck.params.size(); ++i) named[ck.param_names[i]].copy_(ck.params[i]);
+  load_weights(*model, ck);
   model->to(device);
   return model;
 }
@@ -216,12 +214,9 @@ int64_t iteration_of(const std::string& path) {
 std::vector<SavedFile> list_checkpoints(const std::string& dir, const std::string& savefile) {
   std::vector<SavedFile> out;
   std::error_code ec;
-  const std::string prefix = "lm_" + savefile + "_epoch";
   for (auto& e : fs::directory_iterator(dir, ec)) {
-    std::string name = e.path().filename().string();
-    if (name.rfind(prefix, 0) != 0 || name.size() < 4 || name.substr(name.size() - 3) != ".h5") continue;
     double epoch = 0, loss = 0;
-    if (std::sscanf(name.c_str() + prefix.size(), "%lf_%lf.h5", &epoch, &loss) == 2)
+    if (parse_checkpoint_file_name(e.path().filename().string(), savefile, &epoch, &loss))
       out.push_back({e.path().string(), loss, iteration_of(e.path().string())});
   }
   return out;

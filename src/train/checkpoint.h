@@ -14,6 +14,7 @@
 
 #include "data/vocab.h"
 #include "model/charrnn.h"
+#include "train/checkpoint_name.h"
 #include "train/optim.h"
 #include "train/options.h"
 
@@ -59,12 +60,12 @@ struct Checkpoint {
   torch::Tensor hidden_h, hidden_c;  // [world * streams_per_rank, layers, rnn_size] (c: LSTM only)
 };
 
-// "lm_lstm_epoch0.95_2.0681.h5"
-std::string checkpoint_file_name(const std::string& savefile, double epoch, double val_loss);
 // Writes to a temporary name, fsyncs, renames: never a half-written file under `path`.
 void save_checkpoint(const std::string& path, const Checkpoint& ck);
 // Reads and validates; a truncated, foreign or corrupt file is a clear Error.
 Checkpoint load_checkpoint(const std::string& path);
+// Copies the checkpoint's weights into `model` (same architecture), by name.
+void load_weights(CharRNNImpl& model, const Checkpoint& ck);
 // Builds the model described by the checkpoint and loads its weights.
 CharRNN model_from_checkpoint(const Checkpoint& ck, torch::Device device);
 

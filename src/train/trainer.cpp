@@ -200,11 +200,7 @@ TrainOutcome train(TrainConfig cfg) {
                  cfg.dropout};
   torch::manual_seed(static_cast<uint64_t>(cfg.seed));
   CharRNN model(spec);
-  if (ck) {
-    torch::NoGradGuard no_grad;
-    auto named = model->named_parameters();
-    for (size_t i = 0; i < ck->params.size(); ++i) named[ck->param_names[i]].copy_(ck->params[i]);
-  }
+  if (ck) load_weights(*model, *ck);
   model->to(device);
   FlatParams fp = flatten_parameters(*model, device);
   {
@@ -272,6 +268,9 @@ TrainOutcome train(TrainConfig cfg) {
     std::fprintf(stderr, "charnn: initialised weights from %s\n", source_path.c_str());
   }
   ck.reset();
+  // Wall time over all restarts of this run: what the checkpoint had, plus this process.
+  const double wall_before = prog.wall_seconds;
+  auto total_wall = [&] { return wall_before + seconds_since(t_start); };
 
   GradReducer reducer(fp, cfg.bucket_mb, cfg.overlap);
 
@@ -325,9 +324,8 @@ TrainOutcome train(TrainConfig cfg) {
     out.optimizer = opt;
     if (opt.m.defined()) out.optimizer.m = opt.m.to(torch::kCPU);
     if (opt.v.defined()) out.optimizer.v = opt.v.to(torch::kCPU);
-    prog.wall_seconds += seconds_since(t_start);  // stored as total across restarts
     out.progress = prog;
-    prog.wall_seconds -= seconds_since(t_start);
+    out.progress.wall_seconds = total_wall();  // across restarts
     out.val_loss = ev.loss;
     out.epoch_float = epoch;
     out.world_size = c.size;
@@ -344,7 +342,7 @@ TrainOutcome train(TrainConfig cfg) {
     best_path = apply_retention(cfg.checkpoint_dir, cfg.savefile, cfg.keep_last, cfg.keep_best);
     append_line(metrics, {{"event", "val"}, {"iter", prog.iter}, {"epoch", epoch}, {"val_loss", ev.loss},
                           {"val_bpc", ev.loss / std::log(2.0)}, {"checkpoint", path}, {"reason", why},
-                          {"wall", prog.wall_seconds + seconds_since(t_start)}});
+                          {"wall", total_wall()}});
     say(cat("val loss ", ev.loss, " nats/char (", ev.loss / std::log(2.0), " bpc) at iteration ", prog.iter,
             ", epoch ", epoch, " -> ", path));
   };
@@ -368,7 +366,6 @@ TrainOutcome train(TrainConfig cfg) {
   int64_t timed_iters = 0;
   auto t_window = Clock::now();
   int64_t window_iters = 0;
-  bool saved_at_current_iter = false;
   model->train();
 
   while (prog.iter < total_iters) {
@@ -417,7 +414,6 @@ TrainOutcome train(TrainConfig cfg) {
     fp.grad.zero_();
     auto t3 = Clock::now();
     prog.iter += 1;
-    saved_at_current_iter = false;
     if (prog.batch_in_epoch >= updates_per_epoch * K) {  // epoch boundary: streams restart
       prog.epoch += 1;
       prog.batch_in_epoch = 0;
@@ -447,7 +443,7 @@ TrainOutcome train(TrainConfig cfg) {
                             {"lr", lr}, {"grad_norm", grad_norm}, {"chars_per_sec", cps},
                             {"ms_data", t_data * ms}, {"ms_compute", t_compute * ms},
                             {"ms_allreduce_exposed", t_reduce * ms}, {"ms_optimizer", t_optim * ms},
-                            {"wall", prog.wall_seconds + seconds_since(t_start)}});
+                            {"wall", total_wall()}});
       t_data = t_compute = t_reduce = t_optim = 0;
       timed_iters = 0;
       t_window = Clock::now();
@@ -465,18 +461,16 @@ TrainOutcome train(TrainConfig cfg) {
     }
     if (prog.iter % cfg.eval_val_every == 0 || prog.iter == total_iters) {
       evaluate_and_save(prog.iter == total_iters ? "final" : "periodic");
-      saved_at_current_iter = true;
     }
     if (cfg.sample_every > 0 && prog.iter % cfg.sample_every == 0) progress_sample();
   }
-  if (!saved_at_current_iter && prog.iter > 0 && prog.history.val_iter.empty()) evaluate_and_save("final");
   if (lead) {
     display.finish();
     std::fprintf(stderr, "charnn: done: %ld iterations; best val loss %.4f nats/char (%.4f bpc) at iteration %ld: %s\n",
                  static_cast<long>(prog.iter), prog.best_val_loss, prog.best_val_loss / std::log(2.0),
                  static_cast<long>(prog.best_val_iter), best_path.c_str());
     append_line(metrics, {{"event", "done"}, {"iter", prog.iter}, {"best_val_loss", prog.best_val_loss},
-                          {"best_checkpoint", best_path}, {"wall", prog.wall_seconds + seconds_since(t_start)}});
+                          {"best_checkpoint", best_path}, {"wall", total_wall()}});
   }
   outcome.iterations = prog.iter;
   outcome.best_val_loss = prog.best_val_loss;

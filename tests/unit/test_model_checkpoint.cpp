@@ -155,6 +155,20 @@ TEST_F(CheckpointFiles, TruncatedForeignAndGarbageFilesAreClearErrors) {
   EXPECT_THROW(load_checkpoint(dir + "/text.h5"), Error);
 }
 
+TEST(CheckpointName, FormatsAndParsesCharRnnNames) {
+  EXPECT_EQ(checkpoint_file_name("lstm", 0.951, 2.06812), "lm_lstm_epoch0.95_2.0681.h5");
+  double e = 0, l = 0;
+  EXPECT_TRUE(parse_checkpoint_file_name("lm_my_epoch_run_epoch12.50_1.2345.h5", "my_epoch_run", &e, &l));
+  EXPECT_DOUBLE_EQ(e, 12.5);
+  EXPECT_DOUBLE_EQ(l, 1.2345);
+  EXPECT_TRUE(parse_checkpoint_file_name("lm_gru_epoch1.00_3.0000.h5", "", &e, &l));
+  EXPECT_FALSE(parse_checkpoint_file_name("lm_gru_epoch1.00_3.0000.h5", "lstm", &e, &l));
+  EXPECT_FALSE(parse_checkpoint_file_name("lm_gru_epoch1.00_3.0000.h5", "gr", &e, &l));
+  EXPECT_FALSE(parse_checkpoint_file_name(".lm_gru_epoch1.00_3.0000.h5.tmp.12", "", &e, &l));
+  EXPECT_FALSE(parse_checkpoint_file_name("lm_gru_epochX_3.0.h5", "", &e, &l));
+  EXPECT_FALSE(parse_checkpoint_file_name("latest", "", &e, &l));
+}
+
 TEST_F(CheckpointFiles, RetentionKeepsNewestAndBestAndLinksLatest) {
   Checkpoint ck = make();
   double losses[] = {2.0, 1.5, 1.7, 1.8, 1.9};
