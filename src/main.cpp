@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "dist/comm.h"
+#include "gpu/gpu.h"
 #include "util/status.h"
 
 namespace {
@@ -44,7 +45,7 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   if (!std::strcmp(argv[1], "--version")) {
-    std::printf("charnn %s\n", CHARNN_VERSION);
+    std::printf("charnn %s (%s)\n", CHARNN_VERSION, charnn::gpu::runtime_summary().c_str());
     return 0;
   }
   for (const auto& c : kCommands) {

@@ -3,6 +3,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "gpu/gpu.h"
 #include "dist/comm.h"
 #include "train/checkpoint.h"
 #include "train/trainer.h"
@@ -13,6 +14,7 @@ int cmd_eval(int argc, char** argv) {
   std::string path, data, vocab, split = "val";
   int64_t batch_size = 0, seq_length = 0, max_batches = 0;
   bool json = false;
+  std::string device_name = "cpu";
   po::options_description desc("Options");
   desc.add_options()
       ("checkpoint", po::value(&path)->required(), "checkpoint (.h5)")
@@ -22,7 +24,8 @@ int cmd_eval(int argc, char** argv) {
       ("batch-size", po::value(&batch_size)->default_value(0), "streams (default: the checkpoint's batch_size)")
       ("seq-length", po::value(&seq_length)->default_value(0), "window length (default: the checkpoint's seq_length)")
       ("max-batches", po::value(&max_batches)->default_value(0), "stop after this many batches (0 = whole split)")
-      ("json", po::bool_switch(&json), "print one JSON object (full precision) instead of a sentence");
+      ("json", po::bool_switch(&json), "print one JSON object (full precision) instead of a sentence")
+      ("device", po::value(&device_name)->default_value("cpu"), "cpu | cuda | auto (one GPU per rank)");
   po::positional_options_description pos;
   pos.add("checkpoint", 1);
   po::variables_map vm;
@@ -39,10 +42,13 @@ int cmd_eval(int argc, char** argv) {
   if (!(ck.vocab == corpus->vocab()))
     fail(path, ": vocabulary differs from ", data, ": ", describe_vocab_difference(ck.vocab, corpus->vocab()));
   if (corpus->size(s) == 0) fail(data, ": the ", split, " split is empty");
-  CharRNN model = model_from_checkpoint(ck, torch::kCPU);
+  const int gpu_index = gpu::resolve_device(device_name, comm().local_rank, comm().local_size);
+  const torch::Device device = gpu_index < 0 ? torch::Device(torch::kCPU) : torch::Device(torch::kCUDA, gpu_index);
+  if (device.is_cuda()) gpu::set_math_mode(gpu::MathMode::FP32);  // cuDNN would default to TF32
+  CharRNN model = model_from_checkpoint(ck, device);
   const int64_t B = batch_size > 0 ? batch_size : ck.config.batch_size;
   const int64_t T = seq_length > 0 ? seq_length : ck.config.seq_length;
-  EvalResult r = evaluate(*model, corpus, s, B, T, max_batches, torch::kCPU);
+  EvalResult r = evaluate(*model, corpus, s, B, T, max_batches, device);
   if (comm().rank == 0 && json)
     std::printf("{\"checkpoint\": \"%s\", \"split\": \"%s\", \"loss\": %.17g, \"bpc\": %.17g, \"characters\": %.0f}\n",
                 path.c_str(), split.c_str(), r.loss, r.loss / std::log(2.0), r.tokens);

@@ -4,6 +4,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "gpu/gpu.h"
 #include "sample/sampler.h"
 #include "train/checkpoint.h"
 #include "util/fsutil.h"
@@ -14,6 +15,7 @@ int cmd_sample(int argc, char** argv) {
   std::string path, output;
   SampleOptions opt;
   int num_samples = 1;
+  std::string device_name = "cpu";
   po::options_description desc("Options");
   desc.add_options()
       ("checkpoint", po::value(&path)->required(), "checkpoint (.h5) written by charnn train")
@@ -25,22 +27,29 @@ int cmd_sample(int argc, char** argv) {
       ("skip-unknown", po::bool_switch(&opt.skip_unknown), "drop primetext characters missing from the vocabulary")
       ("seed", po::value(&opt.seed)->default_value(123), "random seed")
       ("num-samples", po::value(&num_samples)->default_value(1), "independent samples (seeds seed, seed+1, ...)")
-      ("output,o", po::value(&output), "also write the samples to this file");
+      ("output,o", po::value(&output), "also write the samples to this file")
+      ("device", po::value(&device_name)->default_value("cpu"),
+       "cpu | cuda | auto: cuda samples LSTMs with GPU kernels (other models and --top-k use the CPU); "
+       "the same seed gives other text on the GPU than on the CPU");
   po::positional_options_description pos;
   pos.add("checkpoint", 1);
   po::variables_map vm;
   if (!parse_or_help(argc, argv,
                      "Usage: charnn sample CHECKPOINT.h5 [options]\n\nGenerates text; characters stream to stdout as "
-                     "they are produced. Runs on the CPU.",
+                     "they are produced. Runs on the CPU unless --device cuda.",
                      desc, &pos, vm))
     return 0;
   if (!(opt.temperature > 0)) fail("--temperature ", opt.temperature, ": expected a number > 0");
   if (opt.length < 0) fail("--length ", opt.length, ": expected >= 0");
   if (num_samples < 1) fail("--num-samples ", num_samples, ": expected >= 1");
+  const int gpu_index = gpu::resolve_device(device_name, 0, 1);
+  const torch::Device device = gpu_index < 0 ? torch::Device(torch::kCPU) : torch::Device(torch::kCUDA, gpu_index);
   Checkpoint ck = load_checkpoint(path);
   CharRNN model = model_from_checkpoint(ck, torch::kCPU);
   model->eval();
-  Sampler sampler(*model, ck.vocab);
+  Sampler sampler(*model, ck.vocab, device);
+  if (device.is_cuda() && sampler.backend(opt) == "cpu")
+    std::fprintf(stderr, "charnn: note: sampling on the CPU (GPU kernels are for LSTMs without --top-k)\n");
   const bool tty = ::isatty(STDOUT_FILENO);
   std::string all;
   for (int s = 0; s < num_samples; ++s) {

@@ -5,6 +5,7 @@
 #include <nccl.h>
 
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include "util/status.h"
@@ -32,7 +33,10 @@ NcclComm* nccl_init(int rank, int world_size, int device) {
   check_cuda(cudaSetDevice(device), "cudaSetDevice");
   ncclUniqueId id;
   if (rank == 0) check_nccl(ncclGetUniqueId(&id), "ncclGetUniqueId");
-  MPI_Bcast(&id, sizeof id, MPI_BYTE, 0, MPI_COMM_WORLD);
+  if (world_size > 1) {
+    const int rc = MPI_Bcast(&id, sizeof id, MPI_BYTE, 0, MPI_COMM_WORLD);
+    if (rc != MPI_SUCCESS) fail("MPI_Bcast of the NCCL unique id failed (MPI error ", rc, ")");
+  }
   auto* c = new NcclComm;
   c->rank = rank;
   c->size = world_size;
@@ -42,7 +46,11 @@ NcclComm* nccl_init(int rank, int world_size, int device) {
 
 void nccl_destroy(NcclComm* c) {
   if (!c) return;
-  if (c->comm) ncclCommDestroy(c->comm);
+  if (c->comm) {
+    // Teardown must not throw: a failure here is reported and the process goes on exiting.
+    const ncclResult_t r = ncclCommDestroy(c->comm);
+    if (r != ncclSuccess) std::fprintf(stderr, "charnn: warning: ncclCommDestroy: %s\n", ncclGetErrorString(r));
+  }
   delete c;
 }
 
@@ -81,7 +89,7 @@ void nccl_wait(NcclComm* c, void* cuda_stream, double timeout_s) {
 
 std::string nccl_version() {
   int v = 0;
-  ncclGetVersion(&v);
+  check_nccl(ncclGetVersion(&v), "ncclGetVersion");
   return cat(v / 10000, ".", (v / 100) % 100, ".", v % 100);
 }
 

@@ -8,6 +8,7 @@
 #include "util/status.h"
 
 #ifdef CHARNN_HAVE_NCCL
+#include <c10/cuda/CUDAException.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 #include <cuda_runtime.h>
@@ -17,9 +18,9 @@
 
 namespace charnn {
 
-GradReducer::GradReducer(FlatParams& fp, double bucket_mb, bool overlap)
-    : fp_(fp), world_(comm().size), overlap_(overlap) {
-  if (world_ == 1) return;
+GradReducer::GradReducer(FlatParams& fp, double bucket_mb, bool overlap, bool always)
+    : fp_(fp), world_(comm().size), active_(world_ > 1 || always), overlap_(overlap) {
+  if (!active_) return;
   // Buckets over the parameters in reverse order: decoder first, embedding last.
   const int64_t cap = std::max<int64_t>(1, static_cast<int64_t>(bucket_mb * 1e6 / sizeof(float)));
   bucket_of_param_.resize(fp.params.size());
@@ -45,7 +46,7 @@ GradReducer::GradReducer(FlatParams& fp, double bucket_mb, bool overlap)
   if (cuda) {
     nccl_ = nccl_init(comm().rank, world_, fp.data.get_device());
     cudaStream_t s;
-    cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking);
+    C10_CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
     nccl_stream_ = s;
   }
 #else
@@ -74,14 +75,15 @@ GradReducer::~GradReducer() {
   cv_.notify_all();
   if (comm_thread_.joinable()) comm_thread_.join();
 #ifdef CHARNN_HAVE_NCCL
-  if (nccl_stream_) cudaStreamDestroy(static_cast<cudaStream_t>(nccl_stream_));
+  // A destructor must not throw: report a failure and go on tearing down.
+  if (nccl_stream_) C10_CUDA_CHECK_WARN(cudaStreamDestroy(static_cast<cudaStream_t>(nccl_stream_)));
   nccl_destroy(nccl_);
 #endif
 }
 
 void GradReducer::arm(bool reduce_this_backward) {
   std::lock_guard<std::mutex> g(mu_);
-  armed_ = reduce_this_backward && world_ > 1;
+  armed_ = reduce_this_backward && active_;
   for (auto& b : buckets_) b.ready = 0;
   next_launch_ = 0;
   completed_ = 0;
@@ -101,10 +103,10 @@ void GradReducer::launch_ready_buckets() {
 #ifdef CHARNN_HAVE_NCCL
       // The side stream waits for the gradients produced on the compute stream.
       cudaEvent_t ev;
-      cudaEventCreateWithFlags(&ev, cudaEventDisableTiming);
-      cudaEventRecord(ev, c10::cuda::getCurrentCUDAStream().stream());
-      cudaStreamWaitEvent(static_cast<cudaStream_t>(nccl_stream_), ev, 0);
-      cudaEventDestroy(ev);
+      C10_CUDA_CHECK(cudaEventCreateWithFlags(&ev, cudaEventDisableTiming));
+      C10_CUDA_CHECK(cudaEventRecord(ev, c10::cuda::getCurrentCUDAStream().stream()));
+      C10_CUDA_CHECK(cudaStreamWaitEvent(static_cast<cudaStream_t>(nccl_stream_), ev, 0));
+      C10_CUDA_CHECK(cudaEventDestroy(ev));
       nccl_allreduce_average(nccl_, fp_.grad.data_ptr<float>() + buckets_[i].offset, buckets_[i].numel,
                              nccl_stream_);
       completed_ += 1;
@@ -140,7 +142,7 @@ void GradReducer::comm_thread_main() {
 }
 
 double GradReducer::finish() {
-  if (world_ == 1) return 0.0;
+  if (!active_) return 0.0;
   auto t0 = std::chrono::steady_clock::now();
   {
     std::unique_lock<std::mutex> lk(mu_);

@@ -24,7 +24,9 @@ struct NcclComm;
 
 class GradReducer {
  public:
-  GradReducer(FlatParams& fp, double bucket_mb, bool overlap);
+  // `always`: reduce even with one rank (a test switch: the NCCL path runs
+  // for real on a one-rank communicator, where the average is the identity).
+  GradReducer(FlatParams& fp, double bucket_mb, bool overlap, bool always = false);
   ~GradReducer();
   GradReducer(const GradReducer&) = delete;
   GradReducer& operator=(const GradReducer&) = delete;
@@ -35,7 +37,8 @@ class GradReducer {
   // seconds spent waiting here (communication not hidden behind backward).
   double finish();
   size_t bucket_count() const { return buckets_.size(); }
-  bool active() const { return world_ > 1; }
+  bool active() const { return active_; }
+  const char* backend() const { return nccl_ ? "NCCL" : "MPI"; }
 
  private:
   struct Bucket {
@@ -50,6 +53,7 @@ class GradReducer {
 
   FlatParams& fp_;
   int world_;
+  bool active_;
   bool overlap_;
   bool armed_ = false;
   std::vector<Bucket> buckets_;

@@ -47,7 +47,13 @@ CharRNNImpl::CharRNNImpl(const ModelSpec& spec) : spec_(spec) {
 }
 
 std::pair<torch::Tensor, RnnState> CharRNNImpl::forward(const torch::Tensor& x, const RnnState& state) {
-  torch::Tensor emb = embedding_->forward(x);
+  // On CUDA the lookup is an index_select: its backward is an index_add_
+  // (atomics, no host synchronisation), while embedding's CUDA backward sorts
+  // the indices and, for large batches, waits on the host — which a CUDA
+  // graph cannot capture. Same values either way.
+  torch::Tensor emb = x.is_cuda() ? embedding_->weight.index_select(0, x.reshape({-1})).view({x.size(0), x.size(1), -1})
+                                  : embedding_->forward(x);
+  if (bf16_) return forward_bf16(emb, state);
   torch::Tensor out;
   RnnState next;
   if (lstm_) {
@@ -65,6 +71,33 @@ std::pair<torch::Tensor, RnnState> CharRNNImpl::forward(const torch::Tensor& x, 
     next.h = std::get<1>(r);
   }
   return {decoder_->forward(dropout_->forward(out)), next};
+}
+
+std::pair<torch::Tensor, RnnState> CharRNNImpl::forward_bf16(const torch::Tensor& emb, const RnnState& state) {
+  const auto bf = torch::kBFloat16;
+  std::vector<torch::Tensor> weights;
+  torch::nn::Module& rnn = lstm_ ? static_cast<torch::nn::Module&>(*lstm_)
+                                 : gru_ ? static_cast<torch::nn::Module&>(*gru_) : *rnn_;
+  for (auto& p : rnn.parameters()) weights.push_back(p.to(bf));  // gate order as cuDNN wants it
+  const double between = spec_.num_layers > 1 ? spec_.dropout : 0.0;
+  const bool train = is_training();
+  torch::Tensor in = emb.to(bf), out;
+  RnnState next;
+  if (lstm_) {
+    auto r = torch::lstm(in, {state.h.to(bf), state.c.to(bf)}, weights, true, spec_.num_layers, between, train, false,
+                         true);
+    out = std::get<0>(r);
+    next.h = std::get<1>(r).to(torch::kFloat32);
+    next.c = std::get<2>(r).to(torch::kFloat32);
+  } else {
+    auto r = gru_ ? torch::gru(in, state.h.to(bf), weights, true, spec_.num_layers, between, train, false, true)
+                  : torch::rnn_tanh(in, state.h.to(bf), weights, true, spec_.num_layers, between, train, false, true);
+    out = std::get<0>(r);
+    next.h = std::get<1>(r).to(torch::kFloat32);
+  }
+  out = dropout_->forward(out);
+  torch::Tensor logits = torch::nn::functional::linear(out, decoder_->weight.to(bf), decoder_->bias.to(bf));
+  return {logits.to(torch::kFloat32), next};  // the loss (log-softmax) is computed in fp32, as under autocast
 }
 
 RnnState CharRNNImpl::zero_state(int64_t batch, torch::Device device) const {

@@ -32,9 +32,17 @@ class CharRNNImpl : public torch::nn::Module {
   std::pair<torch::Tensor, RnnState> forward(const torch::Tensor& x, const RnnState& state);
   RnnState zero_state(int64_t batch, torch::Device device) const;
   const ModelSpec& spec() const { return spec_; }
+  // bf16 compute with fp32 weights (CUDA): each forward casts the weights, the
+  // input and the state to bf16 through autograd (gradients land in the fp32
+  // parameters), runs cuDNN in bf16 and returns fp32 logits and state, as
+  // torch.autocast does. Off by default.
+  void set_bf16(bool on) { bf16_ = on; }
+  bool bf16() const { return bf16_; }
 
  private:
+  std::pair<torch::Tensor, RnnState> forward_bf16(const torch::Tensor& emb, const RnnState& state);
   ModelSpec spec_;
+  bool bf16_ = false;
   torch::nn::Embedding embedding_{nullptr};
   torch::nn::LSTM lstm_{nullptr};
   torch::nn::GRU gru_{nullptr};

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "model/charrnn.h"
+#include "sample/gpu_sampler.h"
 #include "util/status.h"
 
 namespace charnn {
@@ -95,7 +96,10 @@ struct Sampler::Impl {
   }
 };
 
-Sampler::Sampler(CharRNNImpl& model, const Vocab& vocab) : impl_(new Impl) {
+Sampler::Sampler(CharRNNImpl& model, const Vocab& vocab, torch::Device device) : impl_(new Impl) {
+#ifdef CHARNN_HAVE_CUDA
+  if (device.is_cuda() && model.spec().type == "lstm") gpu_ = std::make_unique<GpuLstmSampler>(model, device);
+#endif
   torch::NoGradGuard no_grad;
   Impl& s = *impl_;
   s.spec = model.spec();
@@ -132,15 +136,12 @@ Sampler::Sampler(CharRNNImpl& model, const Vocab& vocab) : impl_(new Impl) {
 
 Sampler::~Sampler() = default;
 
-std::string Sampler::generate(const SampleOptions& opt, const std::function<void(const std::string&)>& emit) {
-  torch::NoGradGuard no_grad;
-  Impl& s = *impl_;
-  const Vocab& vocab = *s.vocab;
-  if (!(opt.temperature > 0)) fail("--temperature ", opt.temperature, ": expected a number > 0");
-  if (opt.top_k < 0) fail("--top-k ", opt.top_k, ": expected >= 0");
+std::string Sampler::backend(const SampleOptions& opt) const { return gpu_ && opt.top_k == 0 ? "gpu" : "cpu"; }
+
+std::vector<int64_t> Sampler::prime_ids(const SampleOptions& opt) const {
+  const Vocab& vocab = *impl_->vocab;
   std::vector<int64_t> prime;
   std::string unknown;
-  std::string kept_text;
   for (uint32_t v : vocab.tokenize(opt.primetext, "--primetext")) {
     int64_t id = vocab.id_of(v);
     if (id < 0) {
@@ -158,6 +159,16 @@ std::string Sampler::generate(const SampleOptions& opt, const std::function<void
   if (!unknown.empty() && !opt.skip_unknown)
     fail("--primetext has characters that are not in the model's vocabulary:", unknown,
          "; remove them or pass --skip-unknown to drop them");
+  return prime;
+}
+
+std::string Sampler::generate(const SampleOptions& opt, const std::function<void(const std::string&)>& emit) {
+  torch::NoGradGuard no_grad;
+  Impl& s = *impl_;
+  const Vocab& vocab = *s.vocab;
+  if (!(opt.temperature > 0)) fail("--temperature ", opt.temperature, ": expected a number > 0");
+  if (opt.top_k < 0) fail("--top-k ", opt.top_k, ": expected >= 0");
+  const std::vector<int64_t> prime = prime_ids(opt);
 
   std::mt19937_64 rng(opt.seed);
   std::string out;
@@ -166,30 +177,42 @@ std::string Sampler::generate(const SampleOptions& opt, const std::function<void
     out += t;
     if (emit) emit(t);
   };
-  s.reset_state();
+  const bool gpu = backend(opt) == "gpu";
+  // The model steps on the first characters (a newline when there is no
+  // primetext and the vocabulary has one, so text starts as at a line start).
+  auto feed = [&](int64_t id) { gpu ? gpu_->feed(id) : s.step(id); };
+  auto draw = [&]() { return gpu ? gpu_->draw() : s.pick(opt, rng); };
+  if (gpu) gpu_->start(opt.seed, opt.temperature, opt.argmax);
+  else s.reset_state();
   int64_t next;
   if (prime.empty()) {
-    // No primetext: condition on a newline when the vocabulary has one (text
-    // then starts as at a line start), else start from a uniform draw.
     int64_t nl = vocab.id_of('\n');
     if (nl >= 0) {
-      s.step(nl);
-      next = s.pick(opt, rng);
+      feed(nl);
+      next = draw();
     } else {
       next = std::uniform_int_distribution<int64_t>(0, s.spec.vocab_size - 1)(rng);
     }
   } else {
     for (int64_t id : prime) {
       put(id);
-      s.step(id);
+      feed(id);
     }
-    next = s.pick(opt, rng);
+    next = draw();
   }
-  for (int64_t i = 0; i < opt.length; ++i) {
-    put(next);
-    if (i + 1 == opt.length) break;
+  if (opt.length == 0) return out;
+  put(next);
+  if (gpu) {
+    gpu_->set_token(next);  // a no-op after draw(); the uniform first draw was made here
+    gpu_->generate(opt.length - 1, [&](const int64_t* ids, int64_t n) {
+      for (int64_t i = 0; i < n; ++i) put(ids[i]);
+    });
+    return out;
+  }
+  for (int64_t i = 1; i < opt.length; ++i) {
     s.step(next);
     next = s.pick(opt, rng);
+    put(next);
   }
   return out;
 }

@@ -8,6 +8,9 @@
 #include <memory>
 #include <string>
 
+#include <torch/types.h>
+#include <vector>
+
 #include "data/vocab.h"
 
 namespace charnn {
@@ -24,17 +27,26 @@ struct SampleOptions {
   bool skip_unknown = false;  // drop primetext characters missing from the vocabulary
 };
 
+class GpuLstmSampler;
+
 class Sampler {
  public:
-  Sampler(CharRNNImpl& model, const Vocab& vocab);
+  // On a CUDA `device`, LSTM models sample with GPU kernels (gpu_sampler.h),
+  // except with top_k, which the CPU path does; other models use the CPU.
+  Sampler(CharRNNImpl& model, const Vocab& vocab, torch::Device device = torch::kCPU);
   ~Sampler();
   // Emits the primetext, then `length` generated characters, through `emit`.
   // Returns everything emitted. Throws on primetext characters missing from the vocabulary.
   std::string generate(const SampleOptions& opt, const std::function<void(const std::string&)>& emit = nullptr);
 
+  // Where generate() runs for `opt`: "gpu" or "cpu".
+  std::string backend(const SampleOptions& opt) const;
+
  private:
+  std::vector<int64_t> prime_ids(const SampleOptions& opt) const;
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  std::unique_ptr<GpuLstmSampler> gpu_;
 };
 
 }  // namespace charnn

@@ -88,6 +88,66 @@ void optimizer_step(const TrainConfig& cfg, OptimizerState& st, FlatParams& fp, 
   }
 }
 
+DeviceScalars make_device_scalars(const OptimizerState& st, int64_t iter, torch::Device device) {
+  auto f64 = torch::TensorOptions().dtype(torch::kFloat64).device(device);
+  DeviceScalars s;
+  s.lr = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat32).device(device));
+  s.enable = torch::ones({}, torch::TensorOptions().dtype(torch::kBool).device(device));
+  s.step = torch::full({}, static_cast<double>(st.step), f64);
+  s.iter = torch::full({}, static_cast<double>(iter), f64);
+  s.bad_iter = torch::full({}, -1.0, f64);
+  s.out = torch::zeros({2}, torch::TensorOptions().dtype(torch::kFloat32).device(device));
+  return s;
+}
+
+void guarded_update(const TrainConfig& cfg, OptimizerState& st, FlatParams& fp, DeviceScalars& s,
+                    const torch::Tensor& loss) {
+  torch::NoGradGuard no_grad;
+  torch::Tensor norm = fp.grad.norm();
+  s.out.select(0, 0).copy_(loss.detach().reshape({}));
+  s.out.select(0, 1).copy_(norm);
+  torch::Tensor finite = torch::isfinite(loss.detach().reshape({})) & torch::isfinite(norm);
+  torch::Tensor fresh = s.bad_iter < 0;
+  s.bad_iter.copy_(torch::where(s.enable & fresh & finite.logical_not(), s.iter, s.bad_iter));
+  torch::Tensor ok = s.enable & fresh & finite;
+  s.iter.add_(s.enable.to(torch::kFloat64));
+  if (cfg.grad_clip > 0) {
+    if (cfg.grad_clip_mode == "value") fp.grad.clamp_(-cfg.grad_clip, cfg.grad_clip);
+    else fp.grad.mul_((cfg.grad_clip / (norm + 1e-6)).clamp_max(1.0));
+  }
+  torch::Tensor& p = fp.data;
+  torch::Tensor g = cfg.weight_decay > 0 && st.type != "adamw" ? fp.grad.add(p, cfg.weight_decay) : fp.grad;
+  g.masked_fill_(ok.logical_not(), 0.0);  // NaN * 0 is NaN: zero it, don't scale it
+  torch::Tensor okf = ok.to(torch::kFloat32);
+  torch::Tensor lr = s.lr * okf;
+  s.step.add_(ok.to(torch::kFloat64));
+  // keep(d) = d when the step applies, 1 when it does not: moments stay put.
+  // In float64, as the classic step's host scalars: 1 - 0.999f is off by 5e-5.
+  torch::Tensor okd = ok.to(torch::kFloat64);
+  auto keep = [&](double d) { return 1.0 - (1.0 - d) * okd; };
+  if (st.type == "adam" || st.type == "adamw") {
+    if (st.type == "adamw" && cfg.weight_decay > 0) p.mul_(1.0 - lr * cfg.weight_decay);
+    torch::Tensor b1 = keep(cfg.beta1), b2 = keep(cfg.beta2);
+    st.m.mul_(b1).addcmul_(g, 1.0 - b1);
+    st.v.mul_(b2).addcmul_(g, g * (1.0 - b2));
+    // Bias corrections in float64, floored so that a skipped first step divides no zero by zero.
+    torch::Tensor bc1 = (1.0 - torch::pow(cfg.beta1, s.step)).clamp_min(1e-30);
+    torch::Tensor bc2 = (1.0 - torch::pow(cfg.beta2, s.step)).clamp_min(1e-30);
+    torch::Tensor denom = (st.v.sqrt() / bc2.sqrt().to(torch::kFloat32)).add_(cfg.eps);
+    p.sub_(st.m / denom * (lr / bc1.to(torch::kFloat32)));
+  } else if (st.type == "rmsprop") {
+    torch::Tensor d = keep(cfg.decay_rate);
+    st.v.mul_(d).addcmul_(g, g * (1.0 - d));
+    p.sub_(g / st.v.sqrt().add_(cfg.eps) * lr);
+  } else if (cfg.momentum > 0) {  // sgd: the first step copies the gradient into the buffer
+    torch::Tensor first = (s.step == 1.0).to(torch::kFloat32);
+    st.m.mul_(keep(cfg.momentum) * (1.0 - first * okf)).add_(g);
+    p.sub_(st.m * lr);
+  } else {
+    p.sub_(g * lr);
+  }
+}
+
 double learning_rate_at(const TrainConfig& cfg, int64_t iter, int64_t updates_per_epoch, int64_t total_iters,
                         int world_size) {
   double lr = cfg.learning_rate;

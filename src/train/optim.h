@@ -35,6 +35,26 @@ OptimizerState make_optimizer_state(const TrainConfig& cfg, const FlatParams& fp
 double clip_gradients(const TrainConfig& cfg, FlatParams& fp);
 void optimizer_step(const TrainConfig& cfg, OptimizerState& st, FlatParams& fp, double lr);
 
+// The scalars of an update kept on the device, so that a training step needs
+// no host synchronisation and can be captured in a CUDA graph: the learning
+// rate is written before each step; everything else is computed there.
+struct DeviceScalars {
+  torch::Tensor lr;        // float32 []: written before each step
+  torch::Tensor enable;    // bool []: false computes the step but changes nothing (graph warm-up)
+  torch::Tensor step;      // float64 []: updates applied (Adam's bias correction)
+  torch::Tensor iter;      // float64 []: updates attempted (the training iteration)
+  torch::Tensor bad_iter;  // float64 []: first iteration whose loss or gradient was not finite; -1 none
+  torch::Tensor out;       // float32 [2]: loss and gradient norm (before clipping) of the last step
+};
+DeviceScalars make_device_scalars(const OptimizerState& st, int64_t iter, torch::Device device);
+
+// Clip + update as clip_gradients and optimizer_step, with every scalar on
+// the device. Guarded: a step whose loss or gradient norm is not finite, and
+// every step after it, changes neither weights nor optimizer state (the host
+// reads bad_iter when it next synchronises and stops the run there).
+void guarded_update(const TrainConfig& cfg, OptimizerState& st, FlatParams& fp, DeviceScalars& s,
+                    const torch::Tensor& loss);
+
 // Learning rate for update `iter` (0-based), with `batches_per_epoch` updates
 // per epoch and `total_iters` planned in all (for cosine); includes warmup and
 // rank scaling.

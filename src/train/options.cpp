@@ -68,6 +68,14 @@ const std::vector<OptionSpec>& train_options() {
       {"keep_best", "lowest-val-loss checkpoints kept besides the most recent", &C::keep_best, 0, 1 << 20},
       {"seed", "random seed (weights, dropout, sampling)", &C::seed, 0, 9.2e18},
       {"device", "auto | cpu | cuda", &C::device, 0, 0, {"auto", "cpu", "cuda"}},
+      {"precision", "fp32 | tf32 (tensor-core fp32 matmuls) | bf16 (bf16 compute, fp32 weights and optimizer; "
+                    "CUDA only, the CPU always computes in fp32)",
+       &C::precision, 0, 0, {"fp32", "tf32", "bf16"}},
+      {"cuda_graph", "auto | on | off: capture the whole training step (forward, backward, clip, update) as one "
+                     "CUDA graph and replay it (auto: on a GPU with one rank and grad_accum 1)",
+       &C::cuda_graph, 0, 0, {"auto", "on", "off"}},
+      {"reduce_single_rank", "test switch: run the gradient all-reduce (NCCL on GPUs) even with one rank",
+       &C::reduce_single_rank},
       {"threads", "intra-op threads per rank (0 = cores / ranks on the node)", &C::threads, 0, 4096},
       {"overlap", "all-reduce gradient buckets during backward", &C::overlap},
       {"bucket_mb", "gradient bucket size in MB", &C::bucket_mb, 0.001, 4096},

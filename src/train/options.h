@@ -63,6 +63,9 @@ struct TrainConfig {
   // runtime
   int64_t seed = 123;
   std::string device = "auto";  // auto | cpu | cuda
+  std::string precision = "fp32";  // fp32 | tf32 | bf16 (CUDA; the CPU computes in fp32)
+  std::string cuda_graph = "auto";  // auto | on | off: replay the whole training step as one CUDA graph
+  bool reduce_single_rank = false;  // test switch: keep the gradient reducer (NCCL/MPI) active with one rank
   int64_t threads = 0;          // intra-op threads per rank; 0 = cores / local ranks
   bool overlap = true;          // all-reduce buckets during backward
   double bucket_mb = 4.0;

@@ -8,11 +8,17 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include <unistd.h>
+
+#include <map>
+
 #include "data/batcher.h"
+#include "gpu/gpu.h"
 #include "dist/comm.h"
 #include "dist/reducer.h"
 #include "sample/sampler.h"
 #include "train/checkpoint.h"
+#include "train/device_step.h"
 #include "train/optim.h"
 #include "util/fsutil.h"
 #include "util/progress.h"
@@ -29,15 +35,44 @@ extern "C" void on_stop_signal(int sig) { g_stop_signal.store(sig); }
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
+// NCCL cannot run two ranks of one communicator on one GPU, and ranks that
+// share a GPU by accident (a launcher that bound them all to device 0) would
+// fight over its memory: every rank names its physical GPU, and ranks that
+// landed on the same one stop together, before any work, naming the layout.
+void check_one_rank_per_gpu(int index) {
+  constexpr size_t kLen = 160;
+  char host[64] = {0};
+  ::gethostname(host, sizeof host - 1);
+  const std::string me = cat(host, " GPU ", gpu::bus_id(index));
+  std::vector<uint8_t> mine(kLen, 0);
+  std::copy_n(me.begin(), std::min(me.size(), kLen - 1), mine.begin());
+  const std::vector<uint8_t> all = gather_bytes(mine);
+  std::string clash;
+  if (comm().rank == 0) {
+    std::map<std::string, int> first;
+    for (int r = 0; r < comm().size && clash.empty(); ++r) {
+      const std::string name(reinterpret_cast<const char*>(all.data() + r * kLen));
+      auto [it, fresh] = first.emplace(name, r);
+      if (!fresh) clash = cat("ranks ", it->second, " and ", r, " were both given ", name);
+    }
+  }
+  uint64_t len = clash.size();
+  broadcast_bytes(&len, sizeof len);
+  clash.resize(len);
+  broadcast_bytes(clash.data(), len);
+  if (!clash.empty())
+    throw CollectiveError(cat(clash, "; each rank needs a GPU of its own (mpirun: at most one rank per GPU of a node; "
+                                     "srun: --gpus-per-task=1 or --gpu-bind=single:1), or set device: cpu"));
+}
+
 torch::Device pick_device(const TrainConfig& cfg) {
-  const bool want_cuda = cfg.device == "cuda" || (cfg.device == "auto" && torch::cuda::is_available());
+  const bool want_cuda = cfg.device == "cuda" || (cfg.device == "auto" && gpu::available());
   if (!want_cuda) return torch::kCPU;
-  if (!torch::cuda::is_available()) fail("device = cuda but this LibTorch has no CUDA or no GPU is visible");
-  const int64_t gpus = static_cast<int64_t>(torch::cuda::device_count());
-  if (comm().local_size > gpus)
-    fail(comm().local_size, " ranks on this node but only ", gpus, " GPU(s); run at most ", gpus,
-         " ranks per node (srun --ntasks-per-node=", gpus, ") or set device: cpu");
-  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(comm().local_rank));
+  std::string why;
+  const int index = gpu::choose_device(comm().local_rank, comm().local_size, gpu::visible_count(), &why);
+  if (index < 0) fail("device = ", cfg.device, ": ", why);
+  if (comm().size > 1) check_one_rank_per_gpu(index);
+  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
 }
 
 // Logs a warning (rank 0 only) when a setting is replaced by the checkpoint's.
@@ -203,6 +238,13 @@ TrainOutcome train(TrainConfig cfg) {
   if (ck) load_weights(*model, *ck);
   model->to(device);
   FlatParams fp = flatten_parameters(*model, device);
+  if (device.is_cuda()) {
+    gpu::set_math_mode(cfg.precision == "fp32" ? gpu::MathMode::FP32 : gpu::MathMode::TF32);
+    model->set_bf16(cfg.precision == "bf16");
+  } else if (cfg.precision != "fp32" && c.rank == 0) {
+    std::fprintf(stderr, "charnn: warning: precision = %s applies to GPUs; the CPU computes in fp32\n",
+                 cfg.precision.c_str());
+  }
   {
     const uint64_t mine = checksum(fp.data);
     uint64_t root = mine;
@@ -272,7 +314,10 @@ TrainOutcome train(TrainConfig cfg) {
   const double wall_before = prog.wall_seconds;
   auto total_wall = [&] { return wall_before + seconds_since(t_start); };
 
-  GradReducer reducer(fp, cfg.bucket_mb, cfg.overlap);
+  GradReducer reducer(fp, cfg.bucket_mb, cfg.overlap, cfg.reduce_single_rank);
+  if (lead && reducer.active())
+    std::fprintf(stderr, "charnn: gradients all-reduced over %d rank(s) with %s in %zu bucket(s)%s\n", c.size,
+                 reducer.backend(), reducer.bucket_count(), cfg.overlap ? ", overlapped with backward" : "");
 
   // --- run directory (rank 0) ---
   std::ofstream metrics, samples;
@@ -361,21 +406,21 @@ TrainOutcome train(TrainConfig cfg) {
     }
   };
 
-  TrainOutcome outcome;
-  double t_data = 0, t_compute = 0, t_reduce = 0, t_optim = 0;
-  int64_t timed_iters = 0;
-  auto t_window = Clock::now();
-  int64_t window_iters = 0;
-  model->train();
-
-  while (prog.iter < total_iters) {
-    const double lr = learning_rate_at(cfg, prog.iter, updates_per_epoch, total_iters, c.size);
+  // One update on the classic path: synchronous, every rank agrees on the
+  // loss, a NaN or a stop request after every iteration. Used on the CPU and
+  // with several ranks or grad_accum > 1.
+  struct StepReport {
+    double loss = 0, grad_norm = 0;
+    double data = 0, compute = 0, reduce = 0, optim = 0;  // seconds
+    bool stop = false;
+  };
+  auto classic_step = [&](double lr) {
+    StepReport r;
     double loss_sum = 0;
     auto t0 = Clock::now();
-    double data_wait = 0;
     for (int64_t micro = 0; micro < K; ++micro) {
       Batch b = train_src.get(prog.batch_in_epoch);
-      data_wait += b.wait_seconds;
+      r.data += b.wait_seconds;
       auto x = torch::from_blob(b.x.data(), {B, T}, torch::kLong).to(device, false, true);
       auto y = torch::from_blob(b.y.data(), {B * T}, torch::kLong).to(device, false, true);
       auto [logits, next] = model->forward(x, state);
@@ -387,12 +432,12 @@ TrainOutcome train(TrainConfig cfg) {
       prog.batch_in_epoch += 1;
     }
     auto t1 = Clock::now();
-    const double exposed = reducer.finish();
-
+    r.reduce = reducer.finish();
     // One small all-reduce decides together: mean loss, any non-finite loss, any stop request.
     double flags[3] = {loss_sum / K, std::isfinite(loss_sum) ? 0.0 : 1.0, g_stop_signal.load() ? 1.0 : 0.0};
     allreduce_sum(flags, 3);
-    const double loss = flags[0] / c.size;
+    r.loss = flags[0] / c.size;
+    r.stop = flags[2] > 0;
     if (flags[1] > 0) {
       std::string last = latest_checkpoint(cfg.checkpoint_dir);
       if (lead) display.finish();
@@ -400,56 +445,136 @@ TrainOutcome train(TrainConfig cfg) {
            static_cast<double>(prog.iter) / updates_per_epoch, "); weights were not updated; last good checkpoint: ",
            last.empty() ? "none" : last, "; try a lower learning_rate or grad_clip"));
     }
-    if (std::isnan(prog.first_loss)) prog.first_loss = loss;
-    if (cfg.explosion_guard && loss > 3 * prog.first_loss) {
-      if (lead) display.finish();
-      throw CollectiveError(cat("loss ", loss, " exploded past 3x the first loss (", prog.first_loss,
-                                ") at iteration ", prog.iter + 1, "; last good checkpoint: ",
-                                latest_checkpoint(cfg.checkpoint_dir)));
-    }
-
     auto t2 = Clock::now();
-    const double grad_norm = clip_gradients(cfg, fp);
+    r.grad_norm = clip_gradients(cfg, fp);
     optimizer_step(cfg, opt, fp, lr);
     fp.grad.zero_();
-    auto t3 = Clock::now();
+    r.compute = std::chrono::duration<double>(t1 - t0).count() - r.data;
+    r.optim = std::chrono::duration<double>(Clock::now() - t2).count();
+    return r;
+  };
+
+  // The single-GPU path: steps are queued without waiting (train/device_step.h),
+  // and the losses come back only at the iterations that need them.
+  const bool single_gpu = device.is_cuda() && !reducer.active() && K == 1;
+  if (cfg.cuda_graph == "on" && !single_gpu)
+    fail("cuda_graph = on needs a GPU (device: cuda), one rank and grad_accum 1; set cuda_graph: auto or off");
+  std::unique_ptr<DeviceStep> fast;
+  if (single_gpu) {
+    fast = std::make_unique<DeviceStep>(*model, fp, opt, cfg, state, prog.iter, device, cfg.cuda_graph != "off");
+    if (cfg.cuda_graph == "on" && !fast->graphed())
+      fail("cuda_graph = on, but the training step could not be captured as a CUDA graph: ", fast->graph_note());
+    if (lead && !fast->graph_note().empty())
+      say(cat("warning: training without a CUDA graph (the step could not be captured: ", fast->graph_note(), ")"));
+    if (lead) say(cat("single-GPU step: ", fast->graphed() ? "CUDA graph" : "eager", ", no host synchronisation ",
+                      "between log lines"));
+  }
+  auto needs_host = [&](int64_t iter, bool stop) {  // the iterations where the fast path reads its losses
+    return stop || iter % cfg.print_every == 0 || iter == total_iters || iter % cfg.eval_val_every == 0 ||
+           (cfg.sample_every > 0 && iter % cfg.sample_every == 0);
+  };
+  // Reads what the queued steps produced; the checks of classic_step, late.
+  auto fast_report = [&](StepReport& r) {
+    auto t = Clock::now();
+    DeviceStep::Window w = fast->drain();
+    r.compute += seconds_since(t);
+    if (w.bad_iter >= 0) {
+      if (lead) display.finish();
+      throw CollectiveError(cat("loss or gradient became NaN or Inf at iteration ", w.bad_iter + 1, " (epoch ",
+           static_cast<double>(w.bad_iter) / updates_per_epoch, "); weights were not updated from there on; last "
+           "good checkpoint: ", latest_checkpoint(cfg.checkpoint_dir).empty() ? "none"
+                                                                               : latest_checkpoint(cfg.checkpoint_dir),
+           "; try a lower learning_rate or grad_clip"));
+    }
+    const int64_t first_iter = prog.iter - static_cast<int64_t>(w.losses.size()) + 1;
+    for (size_t i = 0; i < w.losses.size(); ++i) {
+      if (std::isnan(prog.first_loss)) prog.first_loss = w.losses[i];
+      if (cfg.explosion_guard && w.losses[i] > 3 * prog.first_loss) {
+        if (lead) display.finish();
+        throw CollectiveError(cat("loss ", w.losses[i], " exploded past 3x the first loss (", prog.first_loss,
+                                  ") at iteration ", first_iter + static_cast<int64_t>(i), "; last good checkpoint: ",
+                                  latest_checkpoint(cfg.checkpoint_dir)));
+      }
+      prog.history.train_iter.push_back(first_iter + static_cast<int64_t>(i));
+      prog.history.train_loss.push_back(w.losses[i]);
+    }
+    if (!w.losses.empty()) r.loss = w.losses.back(), r.grad_norm = w.grad_norms.back();
+  };
+
+  TrainOutcome outcome;
+  double t_data = 0, t_compute = 0, t_reduce = 0, t_optim = 0;
+  int64_t timed_iters = 0;
+  auto t_window = Clock::now();
+  int64_t window_iters = 0;
+  model->train();
+  if (device.is_cuda()) gpu::reset_peak(device.index());
+
+  while (prog.iter < total_iters) {
+    const double lr = learning_rate_at(cfg, prog.iter, updates_per_epoch, total_iters, c.size);
+    StepReport r;
+    if (fast) {
+      auto t0 = Clock::now();
+      Batch b = train_src.get(prog.batch_in_epoch);
+      r.data = b.wait_seconds;
+      fast->run(b, lr);
+      prog.batch_in_epoch += 1;
+      r.stop = g_stop_signal.load() != 0;  // one rank: nothing to agree on
+      r.compute = seconds_since(t0) - r.data;
+    } else {
+      r = classic_step(lr);
+      if (std::isnan(prog.first_loss)) prog.first_loss = r.loss;
+      if (cfg.explosion_guard && r.loss > 3 * prog.first_loss) {
+        if (lead) display.finish();
+        throw CollectiveError(cat("loss ", r.loss, " exploded past 3x the first loss (", prog.first_loss,
+                                  ") at iteration ", prog.iter + 1, "; last good checkpoint: ",
+                                  latest_checkpoint(cfg.checkpoint_dir)));
+      }
+    }
     prog.iter += 1;
+    if (!fast) {
+      prog.history.train_iter.push_back(prog.iter);
+      prog.history.train_loss.push_back(r.loss);
+    }
+    const bool report = !fast || needs_host(prog.iter, r.stop);
+    if (fast && report) fast_report(r);
     if (prog.batch_in_epoch >= updates_per_epoch * K) {  // epoch boundary: streams restart
       prog.epoch += 1;
       prog.batch_in_epoch = 0;
-      state = model->zero_state(B, device);
+      if (fast) fast->reset_state();
+      else state = model->zero_state(B, device);
     }
 
-    t_data += data_wait;
-    t_compute += std::chrono::duration<double>(t1 - t0).count() - data_wait;
-    t_reduce += exposed;
-    t_optim += std::chrono::duration<double>(t3 - t2).count();
+    t_data += r.data;
+    t_compute += r.compute;
+    t_reduce += r.reduce;
+    t_optim += r.optim;
     ++timed_iters;
     ++window_iters;
+    if (!report) continue;
     const double window = seconds_since(t_window);
     const double cps = window > 0 ? chars_per_iter * window_iters / window : 0;
     prog.chars_per_sec = cps;
-    prog.history.train_iter.push_back(prog.iter);
-    prog.history.train_loss.push_back(loss);
     if (lead) {
-      ProgressLine pl{prog.iter, total_iters, static_cast<double>(prog.iter) / updates_per_epoch, loss, lr,
-                      grad_norm, cps, seconds_since(t_start)};
+      ProgressLine pl{prog.iter, total_iters, static_cast<double>(prog.iter) / updates_per_epoch, r.loss, lr,
+                      r.grad_norm, cps, seconds_since(t_start)};
       display.update(pl);
     }
     if (lead && (prog.iter % cfg.print_every == 0 || prog.iter == total_iters)) {
       const double ms = 1000.0 / std::max<int64_t>(1, timed_iters);
-      append_line(metrics, {{"event", "train"}, {"iter", prog.iter},
-                            {"epoch", static_cast<double>(prog.iter) / updates_per_epoch}, {"loss", loss},
-                            {"lr", lr}, {"grad_norm", grad_norm}, {"chars_per_sec", cps},
-                            {"ms_data", t_data * ms}, {"ms_compute", t_compute * ms},
-                            {"ms_allreduce_exposed", t_reduce * ms}, {"ms_optimizer", t_optim * ms},
-                            {"wall", total_wall()}});
+      nlohmann::json line = {{"event", "train"}, {"iter", prog.iter},
+                             {"epoch", static_cast<double>(prog.iter) / updates_per_epoch}, {"loss", r.loss},
+                             {"lr", lr}, {"grad_norm", r.grad_norm}, {"chars_per_sec", cps},
+                             {"ms_data", t_data * ms}, {"ms_compute", t_compute * ms},
+                             {"ms_allreduce_exposed", t_reduce * ms}, {"ms_optimizer", t_optim * ms},
+                             {"wall", total_wall()}};
+      if (device.is_cuda()) line["peak_gpu_mem_mb"] = gpu::peak_allocated_mib(device.index());
+      append_line(metrics, line);
       t_data = t_compute = t_reduce = t_optim = 0;
       timed_iters = 0;
       t_window = Clock::now();
       window_iters = 0;
     }
-    if (flags[2] > 0) {
+    if (r.stop) {
       say(cat("stop requested (signal) at iteration ", prog.iter, "; writing a checkpoint"));
       evaluate_and_save("preempted");
       if (lead) display.finish();

@@ -1,5 +1,7 @@
 #include "util/fsutil.h"
 
+#include <ftw.h>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +17,16 @@
 namespace fs = std::filesystem;
 
 namespace charnn {
+
+namespace {
+int remove_entry(const char* path, const struct stat*, int, struct FTW*) { return ::remove(path); }
+}  // namespace
+
+void remove_tree(const std::string& path) {
+  // Depth first (FTW_DEPTH): a directory is removed after what it holds; links are not followed.
+  if (::nftw(path.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0 && errno != ENOENT)
+    fail(path, ": cannot remove: ", std::strerror(errno));
+}
 
 namespace {
 void fsync_path(const std::string& path, bool directory) {

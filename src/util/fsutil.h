@@ -22,6 +22,11 @@ void require_writable_parent(const std::string& path);
 // mkdir -p
 void make_dirs(const std::string& dir);
 bool path_exists(const std::string& path);
+// rm -rf `path` (no error if absent). Not std::filesystem::remove_all: the
+// LibTorch of the PyTorch pip wheels exports its own copy of that symbol,
+// which the dynamic linker binds ahead of libstdc++'s, and it crashed there
+// (a call through a null pointer, seen with LibTorch 2.11 on the GPU machine).
+void remove_tree(const std::string& path);
 // Replace (atomically) a symlink `link` so it points at `target`.
 void replace_symlink(const std::string& target, const std::string& link);
 

@@ -2,14 +2,17 @@
 set -euo pipefail
 : "${CHARNN:?set CHARNN to the charnn binary}"
 : "${CHARNN_SOURCE_DIR:?set CHARNN_SOURCE_DIR to the source tree}"
-PY=/usr/bin/python3  # Debian's python3 with h5py and torch
+# Debian's python3 with h5py; elsewhere (scripts/gpu/build.sh) one that has h5py and numpy.
+PY=${CHARNN_PYTHON:-/usr/bin/python3}
 WORK=$(mktemp -d /tmp/charnn-it-XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"
 export OPENBLAS_NUM_THREADS=1
 SHAKESPEARE="$CHARNN_SOURCE_DIR/data/tinyshakespeare/input.txt"
 # A tiny model that trains in well under a second per few iterations.
-TINY=(--rnn_size 32 --embedding_size 16 --num_layers 2 --batch_size 8 --seq_length 16 --progress lines
+# --device cpu: these tests pin the CPU and MPI paths (bitwise repeatability, N-rank
+# exactness); on a GPU machine the GPU has its own tests (tests/gpu/, label gpu).
+TINY=(--device cpu --rnn_size 32 --embedding_size 16 --num_layers 2 --batch_size 8 --seq_length 16 --progress lines
       --print_every 1 --val_max_batches 4 --threads 1)
 PASSED=0
 

@@ -72,6 +72,8 @@ install_pkgs() {
   command -v unmunge   >/dev/null 2>&1 || missing+=(munge)
   # the plugins live in slurm-wlm-basic-plugins (a dependency of the above)
   ((${#missing[@]})) || return 0
+  # Machines without a package mirror (scripts/gpu/build.sh sets this) skip instead of waiting on apt.
+  [[ -z ${CHARNN_SLURM_NO_INSTALL:-} ]] || die "slurm-wlm/munge not installed (missing: ${missing[*]}) and CHARNN_SLURM_NO_INSTALL is set"
   note "installing slurm-wlm munge (missing: ${missing[*]})"
   export DEBIAN_FRONTEND=noninteractive
   local log=$DIR/apt.log

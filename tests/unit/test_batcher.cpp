@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "util/fsutil.h"
 #include "data/batcher.h"
 #include "data/preprocess.h"
 #include "util/status.h"
@@ -30,7 +31,7 @@ struct Fixture : ::testing::Test {
     char tmpl[] = "/tmp/charnn-batch-XXXXXX";
     dir = mkdtemp(tmpl);
   }
-  void TearDown() override { std::filesystem::remove_all(dir); }
+  void TearDown() override { remove_tree(dir); }
 };
 }  // namespace
 

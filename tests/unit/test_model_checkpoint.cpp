@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "util/fsutil.h"
 #include "model/charrnn.h"
 #include "sample/sampler.h"
 #include "train/checkpoint.h"
@@ -96,7 +97,7 @@ struct CheckpointFiles : ::testing::Test {
     char tmpl[] = "/tmp/charnn-ckpt-XXXXXX";
     dir = mkdtemp(tmpl);
   }
-  void TearDown() override { std::filesystem::remove_all(dir); }
+  void TearDown() override { remove_tree(dir); }
   Checkpoint make() {
     Checkpoint ck;
     ck.vocab = small_vocab();

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "util/fsutil.h"
 #include "data/corpus.h"
 #include "data/preprocess.h"
 #include "data/vocab.h"
@@ -20,7 +21,7 @@ struct TempDir {
     char tmpl[] = "/tmp/charnn-test-XXXXXX";
     path = mkdtemp(tmpl);
   }
-  ~TempDir() { fs::remove_all(path); }
+  ~TempDir() { remove_tree(path); }
   std::string file(const std::string& name, const std::string& contents) const {
     std::ofstream(path / name, std::ios::binary) << contents;
     return (path / name).string();
