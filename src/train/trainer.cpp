@@ -460,6 +460,8 @@ TrainOutcome train(TrainConfig cfg) {
   if (cfg.cuda_graph == "on" && !single_gpu)
     fail("cuda_graph = on needs a GPU (device: cuda), one rank and grad_accum 1; set cuda_graph: auto or off");
   std::unique_ptr<DeviceStep> fast;
+  // From here: a CUDA graph's pool is taken while it is captured, so the peak starts before.
+  if (device.is_cuda()) gpu::reset_peak(device.index());
   if (single_gpu) {
     fast = std::make_unique<DeviceStep>(*model, fp, opt, cfg, state, prog.iter, device, cfg.cuda_graph != "off");
     if (cfg.cuda_graph == "on" && !fast->graphed())
@@ -507,7 +509,6 @@ TrainOutcome train(TrainConfig cfg) {
   auto t_window = Clock::now();
   int64_t window_iters = 0;
   model->train();
-  if (device.is_cuda()) gpu::reset_peak(device.index());
 
   while (prog.iter < total_iters) {
     const double lr = learning_rate_at(cfg, prog.iter, updates_per_epoch, total_iters, c.size);
