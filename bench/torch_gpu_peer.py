@@ -67,6 +67,7 @@ import argparse
 import copy
 import json
 import math
+import os
 import platform
 import statistics
 import sys
@@ -82,16 +83,9 @@ TRAIN_MODES = ("eager", "fp32", "tf32", "bf16", "bf16-cast", "compile", "compile
 
 
 
-class CharRNN(nn.Module):
-    def __init__(self, vocab, embedding, hidden, layers):
-        super().__init__()
-        self.embedding = nn.Embedding(vocab, embedding)
-        self.rnn = nn.LSTM(embedding, hidden, num_layers=layers, batch_first=True)
-        self.decoder = nn.Linear(hidden, vocab)
-
-    def forward(self, x, state):
-        out, state = self.rnn(self.embedding(x), state)
-        return self.decoder(out), state
+# The model of the CPU reference (bench/torch_reference.py), so both benchmarks time one model.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_reference import CharRNN  # noqa: E402
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,6 +8,8 @@
 #include <cuda_runtime.h>
 #endif
 
+#include <cstdio>
+
 #include "util/status.h"
 
 namespace charnn::gpu {
@@ -41,7 +43,7 @@ std::string runtime_summary() {
   std::string s = cat("LibTorch ", TORCH_VERSION);
 #ifdef CHARNN_HAVE_CUDA
   int rt = 0;
-  cudaRuntimeGetVersion(&rt);
+  check(cudaRuntimeGetVersion(&rt), "cudaRuntimeGetVersion");
   s += cat(", CUDA ", rt / 1000, ".", (rt % 1000) / 10);
   const int n = visible_count();
   s += cat(", ", n, " GPU", n == 1 ? "" : "s", " visible");
@@ -81,6 +83,21 @@ double peak_allocated_mib(int index) {
 
 void reset_peak(int index) { c10::cuda::CUDACachingAllocator::resetPeakStats(static_cast<c10::DeviceIndex>(index)); }
 
+void abandon_capture(void* stream) {
+  auto warn = [](cudaError_t e, const char* what) {
+    if (e != cudaSuccess) std::fprintf(stderr, "charnn: warning: %s: %s\n", what, cudaGetErrorString(e));
+  };
+  auto s = static_cast<cudaStream_t>(stream);
+  cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+  warn(cudaStreamIsCapturing(s, &status), "cudaStreamIsCapturing");
+  if (status != cudaStreamCaptureStatusNone) {
+    cudaGraph_t broken = nullptr;
+    cudaStreamEndCapture(s, &broken);  // fails by design (the capture was invalidated); the graph is what matters
+    if (broken) warn(cudaGraphDestroy(broken), "cudaGraphDestroy");
+  }
+  (void)cudaGetLastError();  // clears the error the failed capture left
+}
+
 void synchronize(int index) {
   check(cudaSetDevice(index), "cudaSetDevice");
   check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
@@ -90,6 +107,7 @@ std::string bus_id(int) { return "cpu"; }
 std::string describe(int) { return "no GPU"; }
 double peak_allocated_mib(int) { return 0; }
 void reset_peak(int) {}
+void abandon_capture(void*) {}
 void synchronize(int) {}
 #endif
 

@@ -41,6 +41,11 @@ void set_math_mode(MathMode mode);
 // Bytes the caching allocator handed out at its peak since the last reset, in MiB.
 double peak_allocated_mib(int index);
 void reset_peak(int index);
+// After a CUDA-graph capture failed part-way: ends the broken capture on
+// `stream` (a cudaStream_t), destroys the partial graph and clears the sticky
+// error, so the same work can run without a graph. Cleanup failures are
+// printed, not thrown: the caller is already handling an error.
+void abandon_capture(void* stream);
 // Waits for every kernel queued on the device.
 void synchronize(int index);
 

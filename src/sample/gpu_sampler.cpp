@@ -7,6 +7,7 @@
 
 #include "model/charrnn.h"
 #include "sample/lstm_sample_kernels.h"
+#include "gpu/gpu.h"
 #include "util/status.h"
 
 namespace charnn {
@@ -129,14 +130,7 @@ void GpuLstmSampler::start(uint64_t seed, double temperature, bool argmax) {
     s.graph = std::move(g);
   } catch (const std::exception& e) {
     // Without a graph the same kernels are launched one by one (generate).
-    cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
-    cudaStreamIsCapturing(s.stream.stream(), &status);
-    if (status != cudaStreamCaptureStatusNone) {
-      cudaGraph_t broken = nullptr;
-      cudaStreamEndCapture(s.stream.stream(), &broken);
-      if (broken) cudaGraphDestroy(broken);
-    }
-    (void)cudaGetLastError();
+    gpu::abandon_capture(s.stream.stream());
     (void)g.release();
     std::fprintf(stderr, "charnn: warning: sampling without a CUDA graph: %s\n", e.what());
   }

@@ -8,6 +8,7 @@
 #include <cuda_runtime.h>
 #endif
 
+#include "gpu/gpu.h"
 #include "util/status.h"
 
 namespace charnn {
@@ -104,14 +105,7 @@ void DeviceStep::capture() {
     // some kernel of this LibTorch/cuDNN): end the broken capture, leave the
     // half-made graph alone (its destructor would release a pool that was
     // never finished) and continue without a graph on a fresh stream.
-    cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
-    cudaStreamIsCapturing(cuda_->stream.stream(), &status);
-    if (status != cudaStreamCaptureStatusNone) {
-      cudaGraph_t broken = nullptr;
-      cudaStreamEndCapture(cuda_->stream.stream(), &broken);
-      if (broken) cudaGraphDestroy(broken);
-    }
-    (void)cudaGetLastError();
+    gpu::abandon_capture(cuda_->stream.stream());
     (void)g.release();
     std::string why = e.what();
     graph_note_ = why.substr(0, why.find('\n'));
