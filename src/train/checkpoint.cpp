@@ -188,6 +188,35 @@ void load_weights(CharRNNImpl& model, const Checkpoint& ck) {
   for (size_t i = 0; i < ck.params.size(); ++i) named[ck.param_names[i]].copy_(ck.params[i]);
 }
 
+Checkpoint make_checkpoint(const TrainConfig& cfg, const Vocab& vocab, const ModelSpec& spec, const FlatParams& fp,
+                           const OptimizerState& opt, const TrainProgress& prog, double val_loss, double epoch,
+                           int world_size, std::vector<uint8_t> hidden_h, std::vector<uint8_t> hidden_c,
+                           std::vector<uint8_t> rng) {
+  Checkpoint out;
+  out.config_yaml = to_yaml(cfg);
+  out.config = cfg;
+  out.vocab = vocab;
+  out.spec = spec;
+  out.param_names = fp.names;
+  for (const auto& p : fp.params) out.params.push_back(p.detach().to(torch::kCPU));
+  out.optimizer = opt;
+  if (opt.m.defined()) out.optimizer.m = opt.m.to(torch::kCPU);
+  if (opt.v.defined()) out.optimizer.v = opt.v.to(torch::kCPU);
+  out.progress = prog;
+  out.val_loss = val_loss;
+  out.epoch_float = epoch;
+  out.world_size = world_size;
+  out.streams_per_rank = cfg.batch_size;
+  out.rng_states = std::move(rng);
+  auto to_tensor = [&](std::vector<uint8_t>& bytes) {
+    return torch::from_blob(bytes.data(), {static_cast<int64_t>(world_size) * cfg.batch_size, cfg.num_layers,
+                                           cfg.rnn_size}, torch::kFloat32).clone();
+  };
+  out.hidden_h = to_tensor(hidden_h);
+  if (!hidden_c.empty()) out.hidden_c = to_tensor(hidden_c);
+  return out;
+}
+
 CharRNN model_from_checkpoint(const Checkpoint& ck, torch::Device device) {
   CharRNN model(ck.spec);
   load_weights(*model, ck);

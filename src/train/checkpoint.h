@@ -60,6 +60,16 @@ struct Checkpoint {
   torch::Tensor hidden_h, hidden_c;  // [world * streams_per_rank, layers, rnn_size] (c: LSTM only)
 };
 
+// A checkpoint of the training state, assembled on rank 0: weights and
+// optimizer state copied to the host; `hidden_h`/`hidden_c` are every rank's
+// hidden state and `rng` every rank's generator state, gathered in rank order
+// (float bytes [world * streams_per_rank, layers, rnn_size]; hidden_c empty
+// but for LSTMs).
+Checkpoint make_checkpoint(const TrainConfig& cfg, const Vocab& vocab, const ModelSpec& spec, const FlatParams& fp,
+                           const OptimizerState& opt, const TrainProgress& prog, double val_loss, double epoch,
+                           int world_size, std::vector<uint8_t> hidden_h, std::vector<uint8_t> hidden_c,
+                           std::vector<uint8_t> rng);
+
 // Writes to a temporary name, fsyncs, renames: never a half-written file under `path`.
 void save_checkpoint(const std::string& path, const Checkpoint& ck);
 // Reads and validates; a truncated, foreign or corrupt file is a clear Error.

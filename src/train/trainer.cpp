@@ -19,6 +19,8 @@
 #include "sample/sampler.h"
 #include "train/checkpoint.h"
 #include "train/device_step.h"
+#include "train/run_dir.h"
+#include "train/schedule.h"
 #include "train/optim.h"
 #include "util/fsutil.h"
 #include "util/progress.h"
@@ -148,12 +150,6 @@ uint64_t checksum(const torch::Tensor& flat) {
   return h;
 }
 
-void append_line(std::ofstream& f, const nlohmann::json& j) {
-  if (!f.is_open()) return;
-  f << j.dump() << "\n";
-  f.flush();
-}
-
 }  // namespace
 
 void request_stop() { g_stop_signal.store(SIGTERM); }
@@ -193,415 +189,430 @@ EvalResult evaluate(CharRNNImpl& model, const std::shared_ptr<const Corpus>& cor
   return {sums[1] > 0 ? sums[0] / sums[1] : 0.0, sums[1]};
 }
 
-TrainOutcome train(TrainConfig cfg) {
-  const Comm& c = comm();
-  const bool lead = c.rank == 0;
-  const auto t_start = Clock::now();
-  std::signal(SIGUSR2, on_stop_signal);
-  std::signal(SIGTERM, on_stop_signal);
-  std::signal(SIGINT, on_stop_signal);
+namespace {
 
-  const int blas_threads = configure_cpu_threads(cfg.threads, c.local_size);
-  configure_allocator();
-  const torch::Device device = pick_device(cfg);
-
-  auto corpus = std::shared_ptr<const Corpus>(Corpus::open(cfg.data, cfg.vocab));
-  const Vocab& vocab = corpus->vocab();
-
-  // --- resume / init_from: what the checkpoint decides ---
-  std::string resume_path = cfg.resume;
-  if (resume_path == "auto") resume_path = latest_checkpoint(cfg.checkpoint_dir);
-  std::unique_ptr<Checkpoint> ck;
-  const std::string source_path = !resume_path.empty() ? resume_path : cfg.init_from;
-  if (!source_path.empty()) {
-    ck = std::make_unique<Checkpoint>(load_checkpoint(source_path));
-    if (!(ck->vocab == vocab))
-      fail(source_path, ": vocabulary differs from the corpus ", cfg.data, ": ", describe_vocab_difference(ck->vocab, vocab));
-    adopt(cfg.model, ck->spec.type, "model", source_path);
-    adopt(cfg.rnn_size, ck->spec.rnn_size, "rnn_size", source_path);
-    adopt(cfg.num_layers, ck->spec.num_layers, "num_layers", source_path);
-    adopt(cfg.embedding_size, ck->spec.embedding_size, "embedding_size", source_path);
-    if (!resume_path.empty()) {
-      adopt(cfg.batch_size, ck->config.batch_size, "batch_size", source_path);
-      adopt(cfg.seq_length, ck->config.seq_length, "seq_length", source_path);
-      adopt(cfg.grad_accum, ck->config.grad_accum, "grad_accum", source_path);
-      adopt(cfg.optimizer, ck->config.optimizer, "optimizer", source_path);
-    }
+// The settings a checkpoint decides, adopted before the model is built: its
+// architecture (resume and init_from) and, on resume, batching and optimizer.
+// Returns the checkpoint (null when training starts fresh); `resume_path` is
+// set when it is a resume.
+std::unique_ptr<Checkpoint> open_checkpoint_source(TrainConfig& cfg, const Vocab& vocab, std::string* resume_path) {
+  *resume_path = cfg.resume == "auto" ? latest_checkpoint(cfg.checkpoint_dir) : cfg.resume;
+  const std::string source = !resume_path->empty() ? *resume_path : cfg.init_from;
+  if (source.empty()) return nullptr;
+  auto ck = std::make_unique<Checkpoint>(load_checkpoint(source));
+  if (!(ck->vocab == vocab))
+    fail(source, ": vocabulary differs from the corpus ", cfg.data, ": ", describe_vocab_difference(ck->vocab, vocab));
+  adopt(cfg.model, ck->spec.type, "model", source);
+  adopt(cfg.rnn_size, ck->spec.rnn_size, "rnn_size", source);
+  adopt(cfg.num_layers, ck->spec.num_layers, "num_layers", source);
+  adopt(cfg.embedding_size, ck->spec.embedding_size, "embedding_size", source);
+  if (!resume_path->empty()) {
+    adopt(cfg.batch_size, ck->config.batch_size, "batch_size", source);
+    adopt(cfg.seq_length, ck->config.seq_length, "seq_length", source);
+    adopt(cfg.grad_accum, ck->config.grad_accum, "grad_accum", source);
+    adopt(cfg.optimizer, ck->config.optimizer, "optimizer", source);
   }
-  if (cfg.savefile.empty()) cfg.savefile = cfg.model;
+  return ck;
+}
 
-  // --- model: identical on every rank ---
-  ModelSpec spec{cfg.model, static_cast<int64_t>(vocab.size()), cfg.embedding_size, cfg.rnn_size, cfg.num_layers,
-                 cfg.dropout};
+// Everything one training run holds, from set-up to the last checkpoint.
+struct Run {
+  TrainConfig cfg;
+  const Comm& c = comm();
+  bool lead = comm().rank == 0;
+  Clock::time_point t_start = Clock::now();
+  int blas_threads = 1;
+  torch::Device device = torch::kCPU;
+  std::shared_ptr<const Corpus> corpus;
+  ModelSpec spec;
+  CharRNN model{nullptr};
+  FlatParams fp;
+  OptimizerState opt;
+  TrainProgress prog;
+  RnnState state;
+  StreamLayout layout;
+  int64_t updates_per_epoch = 0, total_iters = 0;
+  double wall_before = 0;  // wall time of the earlier processes of this run (from the checkpoint)
+  std::string resume_path, best_path;
+
+  double epoch() const { return static_cast<double>(prog.iter) / updates_per_epoch; }
+  double total_wall() const { return wall_before + seconds_since(t_start); }  // across restarts
+};
+
+// The model, identical on every rank, with its parameters in one flat buffer.
+void build_model(Run& r, const Checkpoint* ck) {
+  const TrainConfig& cfg = r.cfg;
+  r.spec = ModelSpec{cfg.model, static_cast<int64_t>(r.corpus->vocab().size()), cfg.embedding_size, cfg.rnn_size,
+                     cfg.num_layers, cfg.dropout};
   torch::manual_seed(static_cast<uint64_t>(cfg.seed));
-  CharRNN model(spec);
-  if (ck) load_weights(*model, *ck);
-  model->to(device);
-  FlatParams fp = flatten_parameters(*model, device);
-  if (device.is_cuda()) {
+  r.model = CharRNN(r.spec);
+  if (ck) load_weights(*r.model, *ck);
+  r.model->to(r.device);
+  r.fp = flatten_parameters(*r.model, r.device);
+  if (r.device.is_cuda()) {
     gpu::set_math_mode(cfg.precision == "fp32" ? gpu::MathMode::FP32 : gpu::MathMode::TF32);
-    model->set_bf16(cfg.precision == "bf16");
-  } else if (cfg.precision != "fp32" && c.rank == 0) {
+    r.model->set_bf16(cfg.precision == "bf16");
+  } else if (cfg.precision != "fp32" && r.lead) {
     std::fprintf(stderr, "charnn: warning: precision = %s applies to GPUs; the CPU computes in fp32\n",
                  cfg.precision.c_str());
   }
-  {
-    const uint64_t mine = checksum(fp.data);
-    uint64_t root = mine;
-    broadcast_bytes(&root, sizeof root);
-    if (any_rank(root != mine))
-      fail("initial weights differ between ranks (checksum mismatch with rank 0); every rank must build the model "
-           "from the same seed, config and checkpoint");
-  }
+  const uint64_t mine = checksum(r.fp.data);
+  uint64_t root = mine;
+  broadcast_bytes(&root, sizeof root);
+  if (any_rank(root != mine))
+    fail("initial weights differ between ranks (checksum mismatch with rank 0); every rank must build the model "
+         "from the same seed, config and checkpoint");
   // Dropout masks differ per rank (each sees different data); seeded for reproducibility.
-  torch::manual_seed(static_cast<uint64_t>(cfg.seed) * 1000003ull + c.rank + 1);
+  torch::manual_seed(static_cast<uint64_t>(cfg.seed) * 1000003ull + r.c.rank + 1);
+  r.opt = make_optimizer_state(cfg, r.fp);
+  r.state = r.model->zero_state(cfg.batch_size, r.device);
+}
 
-  OptimizerState opt = make_optimizer_state(cfg, fp);
-  TrainProgress prog;
+// How the splits are cut into batches, and how many updates the run makes.
+void plan_batches(Run& r) {
+  const TrainConfig& cfg = r.cfg;
   const int64_t B = cfg.batch_size, T = cfg.seq_length, K = cfg.grad_accum;
-  StreamLayout layout = make_layout(corpus->size(Split::Train), B * c.size, T);
-  if (layout.batches < K) fail(too_small_message(corpus->size(Split::Train), B, T, c.size, K, "train"));
-  const int64_t updates_per_epoch = layout.batches / K;
-  int64_t total_iters = static_cast<int64_t>(std::ceil(cfg.max_epochs * updates_per_epoch));
-  if (cfg.max_iters > 0) total_iters = cfg.max_epochs > 0 ? std::min(total_iters, cfg.max_iters) : cfg.max_iters;
-  if (corpus->size(Split::Val) == 0) fail(cfg.data, ": the val split is empty; preprocess with --val-frac > 0");
-  if (make_layout(corpus->size(Split::Val), B, T).batches == 0)
-    fail(cfg.data, ": ", too_small_message(corpus->size(Split::Val), B, T, 1, 1, "val"),
-         " (evaluation uses batch_size streams in all)");
-  if (lead && layout.batches < 50)
+  const uint64_t train_tokens = r.corpus->size(Split::Train), val_tokens = r.corpus->size(Split::Val);
+  r.layout = make_layout(train_tokens, B * r.c.size, T);
+  if (r.layout.batches < K) fail(too_small_message(train_tokens, B, T, r.c.size, K, "train"));
+  r.updates_per_epoch = r.layout.batches / K;
+  r.total_iters = static_cast<int64_t>(std::ceil(cfg.max_epochs * r.updates_per_epoch));
+  if (cfg.max_iters > 0) r.total_iters = cfg.max_epochs > 0 ? std::min(r.total_iters, cfg.max_iters) : cfg.max_iters;
+  if (val_tokens == 0) fail(cfg.data, ": the val split is empty; preprocess with --val-frac > 0");
+  if (make_layout(val_tokens, B, T).batches == 0)
+    fail(cfg.data, ": ", too_small_message(val_tokens, B, T, 1, 1, "val"), " (evaluation uses batch_size streams in all)");
+  if (r.lead && r.layout.batches < 50)
     std::fprintf(stderr, "charnn: warning: only %ld batches per epoch (train split %lu tokens, batch_size %ld x "
                          "seq_length %ld x %d ranks); consider smaller settings or more data\n",
-                 static_cast<long>(layout.batches), static_cast<unsigned long>(corpus->size(Split::Train)),
-                 static_cast<long>(B), static_cast<long>(T), c.size);
+                 static_cast<long>(r.layout.batches), static_cast<unsigned long>(train_tokens), static_cast<long>(B),
+                 static_cast<long>(T), r.c.size);
+}
 
-  RnnState state = model->zero_state(B, device);
-  if (ck && !resume_path.empty()) {
-    if (ck->optimizer.type != opt.type) fail(resume_path, ": optimizer state is ", ck->optimizer.type, ", expected ", opt.type);
-    {
-      torch::NoGradGuard no_grad;
-      if (opt.m.defined()) opt.m.copy_(ck->optimizer.m);
-      if (opt.v.defined()) opt.v.copy_(ck->optimizer.v);
-    }
-    opt.step = ck->optimizer.step;
-    prog = ck->progress;
-    if (ck->world_size == c.size && ck->streams_per_rank == B) {
-      auto rows = [&](const torch::Tensor& t) {
-        return t.narrow(0, c.rank * B, B).permute({1, 0, 2}).contiguous().to(device);
-      };
-      if (ck->hidden_h.defined()) state.h = rows(ck->hidden_h);
-      if (ck->hidden_c.defined()) state.c = rows(ck->hidden_c);
-      const size_t per_rank = ck->rng_states.size() / std::max(1, ck->world_size);
-      if (per_rank > 0) set_rng_bytes(device, ck->rng_states.data() + c.rank * per_rank, per_rank);
-    } else {
-      // Different rank count: the streams are cut differently, so the hidden
-      // state does not carry over; keep the fraction of the epoch done.
-      const double frac = ck->epoch_float - std::floor(ck->epoch_float);
-      prog.batch_in_epoch = std::min<int64_t>(static_cast<int64_t>(frac * updates_per_epoch), updates_per_epoch - 1) * K;
-      if (lead)
-        std::fprintf(stderr, "charnn: warning: %s was written by %d rank(s) x %ld streams, resuming with %d x %ld: "
-                             "streams re-partitioned, hidden state reset, data position kept at epoch %.2f\n",
-                     resume_path.c_str(), ck->world_size, static_cast<long>(ck->streams_per_rank), c.size,
-                     static_cast<long>(B), ck->epoch_float);
-    }
-    if (lead)
-      std::fprintf(stderr, "charnn: resuming from %s at iteration %ld (epoch %.2f)\n", resume_path.c_str(),
-                   static_cast<long>(prog.iter), ck->epoch_float);
-  } else if (ck && lead) {
-    std::fprintf(stderr, "charnn: initialised weights from %s\n", source_path.c_str());
+// Resume: optimizer moments, progress, and (same rank layout) every rank's
+// hidden state and RNG; with another layout, the fraction of the epoch done.
+void restore(Run& r, const Checkpoint& ck) {
+  const int64_t B = r.cfg.batch_size, K = r.cfg.grad_accum;
+  if (ck.optimizer.type != r.opt.type)
+    fail(r.resume_path, ": optimizer state is ", ck.optimizer.type, ", expected ", r.opt.type);
+  {
+    torch::NoGradGuard no_grad;
+    if (r.opt.m.defined()) r.opt.m.copy_(ck.optimizer.m);
+    if (r.opt.v.defined()) r.opt.v.copy_(ck.optimizer.v);
   }
-  ck.reset();
-  // Wall time over all restarts of this run: what the checkpoint had, plus this process.
-  const double wall_before = prog.wall_seconds;
-  auto total_wall = [&] { return wall_before + seconds_since(t_start); };
-
-  GradReducer reducer(fp, cfg.bucket_mb, cfg.overlap, cfg.reduce_single_rank);
-  if (lead && reducer.active())
-    std::fprintf(stderr, "charnn: gradients all-reduced over %d rank(s) with %s in %zu bucket(s)%s\n", c.size,
-                 reducer.backend(), reducer.bucket_count(), cfg.overlap ? ", overlapped with backward" : "");
-
-  // --- run directory (rank 0) ---
-  std::ofstream metrics, samples;
-  if (lead) {
-    make_dirs(cfg.checkpoint_dir);
-    write_file_atomic(cfg.checkpoint_dir + "/config.yaml", to_yaml(cfg));
-    metrics.open(cfg.checkpoint_dir + "/metrics.jsonl", std::ios::app);
-    samples.open(cfg.checkpoint_dir + "/samples.jsonl", std::ios::app);
-    if (!metrics || !samples) fail(cfg.checkpoint_dir, ": cannot write metrics.jsonl/samples.jsonl");
-    std::fprintf(stderr,
-                 "charnn: %s %ldx%ld, %ld parameters, vocab %zu | %d rank(s) x batch %ld x seq %ld | %ld batches/epoch, "
-                 "%ld iterations | device %s, %d BLAS thread(s)/rank\n",
-                 cfg.model.c_str(), static_cast<long>(cfg.num_layers), static_cast<long>(cfg.rnn_size),
-                 static_cast<long>(fp.data.numel()), vocab.size(), c.size, static_cast<long>(B), static_cast<long>(T),
-                 static_cast<long>(layout.batches), static_cast<long>(total_iters), device.str().c_str(),
-                 blas_threads);
-    append_line(metrics, {{"event", "start"}, {"iter", prog.iter}, {"world_size", c.size},
-                          {"parameters", fp.data.numel()}, {"total_iters", total_iters},
-                          {"batches_per_epoch", layout.batches}, {"resumed", !resume_path.empty()}});
-  }
-  ProgressDisplay display(lead ? cfg.progress : "lines", cfg.print_every);
-  auto say = [&](const std::string& s) {
-    if (lead) display.message(s);
-  };
-
-  BatchSource train_src(corpus, Split::Train, layout, c.rank * B, B);
-  const int64_t V = spec.vocab_size;
-  const double chars_per_iter = static_cast<double>(B) * T * K * c.size;
-  std::string best_path;
-
-  // Evaluate on val, write a checkpoint (every rank joins: the hidden state is gathered).
-  auto evaluate_and_save = [&](const char* why) {
-    EvalResult ev = evaluate(*model, corpus, Split::Val, B, T, cfg.val_max_batches, device);
-    prog.history.val_iter.push_back(prog.iter);
-    prog.history.val_loss.push_back(ev.loss);
-    if (ev.loss < prog.best_val_loss) prog.best_val_loss = ev.loss, prog.best_val_iter = prog.iter;
-    const double epoch = static_cast<double>(prog.iter) / updates_per_epoch;
-    std::vector<uint8_t> h = gather_bytes(state_bytes(state.h));
-    std::vector<uint8_t> cc = state.c.defined() ? gather_bytes(state_bytes(state.c)) : std::vector<uint8_t>();
-    std::vector<uint8_t> rng = gather_bytes(rng_bytes(device));
-    if (!lead) return;
-    Checkpoint out;
-    out.config_yaml = to_yaml(cfg);
-    out.config = cfg;
-    out.vocab = vocab;
-    out.spec = spec;
-    out.param_names = fp.names;
-    for (auto& p : fp.params) out.params.push_back(p.detach().to(torch::kCPU));
-    out.optimizer = opt;
-    if (opt.m.defined()) out.optimizer.m = opt.m.to(torch::kCPU);
-    if (opt.v.defined()) out.optimizer.v = opt.v.to(torch::kCPU);
-    out.progress = prog;
-    out.progress.wall_seconds = total_wall();  // across restarts
-    out.val_loss = ev.loss;
-    out.epoch_float = epoch;
-    out.world_size = c.size;
-    out.streams_per_rank = B;
-    out.rng_states = rng;
-    auto to_tensor = [&](std::vector<uint8_t>& bytes) {
-      return torch::from_blob(bytes.data(), {static_cast<int64_t>(c.size) * B, cfg.num_layers, cfg.rnn_size},
-                              torch::kFloat32).clone();
+  r.opt.step = ck.optimizer.step;
+  r.prog = ck.progress;
+  if (ck.world_size == r.c.size && ck.streams_per_rank == B) {
+    auto rows = [&](const torch::Tensor& t) {
+      return t.narrow(0, r.c.rank * B, B).permute({1, 0, 2}).contiguous().to(r.device);
     };
-    out.hidden_h = to_tensor(h);
-    if (!cc.empty()) out.hidden_c = to_tensor(cc);
-    const std::string path = cfg.checkpoint_dir + "/" + checkpoint_file_name(cfg.savefile, epoch, ev.loss);
-    save_checkpoint(path, out);
-    best_path = apply_retention(cfg.checkpoint_dir, cfg.savefile, cfg.keep_last, cfg.keep_best);
-    append_line(metrics, {{"event", "val"}, {"iter", prog.iter}, {"epoch", epoch}, {"val_loss", ev.loss},
-                          {"val_bpc", ev.loss / std::log(2.0)}, {"checkpoint", path}, {"reason", why},
-                          {"wall", total_wall()}});
-    say(cat("val loss ", ev.loss, " nats/char (", ev.loss / std::log(2.0), " bpc) at iteration ", prog.iter,
-            ", epoch ", epoch, " -> ", path));
-  };
+    if (ck.hidden_h.defined()) r.state.h = rows(ck.hidden_h);
+    if (ck.hidden_c.defined()) r.state.c = rows(ck.hidden_c);
+    const size_t per_rank = ck.rng_states.size() / std::max(1, ck.world_size);
+    if (per_rank > 0) set_rng_bytes(r.device, ck.rng_states.data() + r.c.rank * per_rank, per_rank);
+  } else {
+    // Different rank count: the streams are cut differently, so the hidden
+    // state does not carry over; keep the fraction of the epoch done.
+    const double frac = ck.epoch_float - std::floor(ck.epoch_float);
+    r.prog.batch_in_epoch =
+        std::min<int64_t>(static_cast<int64_t>(frac * r.updates_per_epoch), r.updates_per_epoch - 1) * K;
+    if (r.lead)
+      std::fprintf(stderr, "charnn: warning: %s was written by %d rank(s) x %ld streams, resuming with %d x %ld: "
+                           "streams re-partitioned, hidden state reset, data position kept at epoch %.2f\n",
+                   r.resume_path.c_str(), ck.world_size, static_cast<long>(ck.streams_per_rank), r.c.size,
+                   static_cast<long>(B), ck.epoch_float);
+  }
+  if (r.lead)
+    std::fprintf(stderr, "charnn: resuming from %s at iteration %ld (epoch %.2f)\n", r.resume_path.c_str(),
+                 static_cast<long>(r.prog.iter), ck.epoch_float);
+}
 
-  auto progress_sample = [&]() {
-    if (!lead) return;
-    Sampler sampler(*model, vocab);
-    for (double temp : parse_double_list(cfg.sample_temperatures, "sample_temperatures")) {
-      SampleOptions so;
-      so.length = cfg.sample_length;
-      so.temperature = temp;
-      so.seed = static_cast<uint64_t>(cfg.seed + prog.iter);
-      std::string text = sampler.generate(so);
-      append_line(samples, {{"iter", prog.iter}, {"temperature", temp}, {"text", text}});
-      say(cat("--- sample at iteration ", prog.iter, ", temperature ", temp, " ---\n", text, "\n---"));
-    }
-  };
+// Set-up, in order: threads, device, corpus, what a checkpoint decides, the
+// model, the batches, the resumed state.
+void set_up(Run& r) {
+  r.blas_threads = configure_cpu_threads(r.cfg.threads, r.c.local_size);
+  configure_allocator();
+  r.device = pick_device(r.cfg);
+  r.corpus = std::shared_ptr<const Corpus>(Corpus::open(r.cfg.data, r.cfg.vocab));
+  std::unique_ptr<Checkpoint> ck = open_checkpoint_source(r.cfg, r.corpus->vocab(), &r.resume_path);
+  if (r.cfg.savefile.empty()) r.cfg.savefile = r.cfg.model;
+  build_model(r, ck.get());
+  plan_batches(r);
+  if (ck && !r.resume_path.empty()) restore(r, *ck);
+  else if (ck && r.lead) std::fprintf(stderr, "charnn: initialised weights from %s\n", r.cfg.init_from.c_str());
+  r.wall_before = r.prog.wall_seconds;
+}
 
-  // One update on the classic path: synchronous, every rank agrees on the
-  // loss, a NaN or a stop request after every iteration. Used on the CPU and
-  // with several ranks or grad_accum > 1.
-  struct StepReport {
-    double loss = 0, grad_norm = 0;
-    double data = 0, compute = 0, reduce = 0, optim = 0;  // seconds
-    bool stop = false;
-  };
-  auto classic_step = [&](double lr) {
-    StepReport r;
-    double loss_sum = 0;
-    auto t0 = Clock::now();
-    for (int64_t micro = 0; micro < K; ++micro) {
-      Batch b = train_src.get(prog.batch_in_epoch);
-      r.data += b.wait_seconds;
-      auto x = torch::from_blob(b.x.data(), {B, T}, torch::kLong).to(device, false, true);
-      auto y = torch::from_blob(b.y.data(), {B * T}, torch::kLong).to(device, false, true);
-      auto [logits, next] = model->forward(x, state);
-      state = next.detached();
-      auto loss = torch::nn::functional::cross_entropy(logits.reshape({-1, V}), y);
-      reducer.arm(micro == K - 1);
-      (K > 1 ? loss / static_cast<double>(K) : loss).backward();
-      loss_sum += loss.item<double>();
-      prog.batch_in_epoch += 1;
-    }
-    auto t1 = Clock::now();
-    r.reduce = reducer.finish();
-    // One small all-reduce decides together: mean loss, any non-finite loss, any stop request.
-    double flags[3] = {loss_sum / K, std::isfinite(loss_sum) ? 0.0 : 1.0, g_stop_signal.load() ? 1.0 : 0.0};
-    allreduce_sum(flags, 3);
-    r.loss = flags[0] / c.size;
-    r.stop = flags[2] > 0;
-    if (flags[1] > 0) {
-      std::string last = latest_checkpoint(cfg.checkpoint_dir);
-      if (lead) display.finish();
-      throw CollectiveError(cat("loss became NaN or Inf at iteration ", prog.iter + 1, " (epoch ",
-           static_cast<double>(prog.iter) / updates_per_epoch, "); weights were not updated; last good checkpoint: ",
-           last.empty() ? "none" : last, "; try a lower learning_rate or grad_clip"));
-    }
-    auto t2 = Clock::now();
-    r.grad_norm = clip_gradients(cfg, fp);
-    optimizer_step(cfg, opt, fp, lr);
-    fp.grad.zero_();
-    r.compute = std::chrono::duration<double>(t1 - t0).count() - r.data;
-    r.optim = std::chrono::duration<double>(Clock::now() - t2).count();
-    return r;
-  };
+// What one update reports to the loop.
+struct StepReport {
+  double loss = 0, grad_norm = 0;
+  double data = 0, compute = 0, reduce = 0, optim = 0;  // seconds
+  bool stop = false;
+};
 
-  // The single-GPU path: steps are queued without waiting (train/device_step.h),
-  // and the losses come back only at the iterations that need them.
-  const bool single_gpu = device.is_cuda() && !reducer.active() && K == 1;
-  if (cfg.cuda_graph == "on" && !single_gpu)
+[[noreturn]] void stop_on_nan(const Run& r, int64_t iter, const char* what, const char* consequence) {
+  const std::string last = latest_checkpoint(r.cfg.checkpoint_dir);
+  throw CollectiveError(cat(what, " became NaN or Inf at iteration ", iter + 1, " (epoch ",
+                            static_cast<double>(iter) / r.updates_per_epoch, "); ", consequence,
+                            "; last good checkpoint: ", last.empty() ? "none" : last,
+                            "; try a lower learning_rate or grad_clip"));
+}
+
+// char-rnn's explosion guard: stop when a loss passes 3x the run's first loss.
+void check_explosion(TrainProgress& prog, const TrainConfig& cfg, double loss, int64_t iter) {
+  if (std::isnan(prog.first_loss)) prog.first_loss = loss;
+  if (cfg.explosion_guard && loss > 3 * prog.first_loss)
+    throw CollectiveError(cat("loss ", loss, " exploded past 3x the first loss (", prog.first_loss, ") at iteration ",
+                              iter, "; last good checkpoint: ", latest_checkpoint(cfg.checkpoint_dir)));
+}
+
+// One update on the classic path: synchronous; every rank agrees on the loss,
+// on a NaN and on a stop request after every iteration. Used on the CPU and
+// with several ranks or grad_accum > 1.
+StepReport classic_step(Run& r, BatchSource& src, GradReducer& reducer, double lr) {
+  const int64_t B = r.cfg.batch_size, T = r.cfg.seq_length, K = r.cfg.grad_accum, V = r.spec.vocab_size;
+  StepReport s;
+  double loss_sum = 0;
+  auto t0 = Clock::now();
+  for (int64_t micro = 0; micro < K; ++micro) {
+    Batch b = src.get(r.prog.batch_in_epoch);
+    s.data += b.wait_seconds;
+    auto x = torch::from_blob(b.x.data(), {B, T}, torch::kLong).to(r.device, false, true);
+    auto y = torch::from_blob(b.y.data(), {B * T}, torch::kLong).to(r.device, false, true);
+    auto [logits, next] = r.model->forward(x, r.state);
+    r.state = next.detached();
+    auto loss = torch::nn::functional::cross_entropy(logits.reshape({-1, V}), y);
+    reducer.arm(micro == K - 1);
+    (K > 1 ? loss / static_cast<double>(K) : loss).backward();
+    loss_sum += loss.item<double>();
+    r.prog.batch_in_epoch += 1;
+  }
+  auto t1 = Clock::now();
+  s.reduce = reducer.finish();
+  // One small all-reduce decides together: mean loss, any non-finite loss, any stop request.
+  double flags[3] = {loss_sum / K, std::isfinite(loss_sum) ? 0.0 : 1.0, g_stop_signal.load() ? 1.0 : 0.0};
+  allreduce_sum(flags, 3);
+  s.loss = flags[0] / r.c.size;
+  s.stop = flags[2] > 0;
+  if (flags[1] > 0) stop_on_nan(r, r.prog.iter, "loss", "weights were not updated");
+  check_explosion(r.prog, r.cfg, s.loss, r.prog.iter + 1);
+  auto t2 = Clock::now();
+  s.grad_norm = clip_gradients(r.cfg, r.fp);
+  optimizer_step(r.cfg, r.opt, r.fp, lr);
+  r.fp.grad.zero_();
+  s.compute = std::chrono::duration<double>(t1 - t0).count() - s.data;
+  s.optim = std::chrono::duration<double>(Clock::now() - t2).count();
+  return s;
+}
+
+// The single-GPU step queues without waiting; this reads what the queued
+// steps produced (the checks of classic_step, late) into `s` and the history.
+void read_device_losses(Run& r, DeviceStep& step, StepReport& s) {
+  auto t = Clock::now();
+  DeviceStep::Window w = step.drain();
+  s.compute += seconds_since(t);
+  if (w.bad_iter >= 0) stop_on_nan(r, w.bad_iter, "loss or gradient", "weights were not updated from there on");
+  const int64_t first_iter = r.prog.iter - static_cast<int64_t>(w.losses.size()) + 1;
+  for (size_t i = 0; i < w.losses.size(); ++i) {
+    const int64_t iter = first_iter + static_cast<int64_t>(i);
+    check_explosion(r.prog, r.cfg, w.losses[i], iter);
+    r.prog.history.train_iter.push_back(iter);
+    r.prog.history.train_loss.push_back(w.losses[i]);
+  }
+  if (!w.losses.empty()) s.loss = w.losses.back(), s.grad_norm = w.grad_norms.back();
+}
+
+// Validation, then a checkpoint (every rank joins: the hidden state and RNG are gathered; rank 0 writes).
+void evaluate_and_save(Run& r, RunDir& dir, ProgressDisplay& display, const char* why) {
+  const TrainConfig& cfg = r.cfg;
+  EvalResult ev = evaluate(*r.model, r.corpus, Split::Val, cfg.batch_size, cfg.seq_length, cfg.val_max_batches,
+                           r.device);
+  r.prog.history.val_iter.push_back(r.prog.iter);
+  r.prog.history.val_loss.push_back(ev.loss);
+  if (ev.loss < r.prog.best_val_loss) r.prog.best_val_loss = ev.loss, r.prog.best_val_iter = r.prog.iter;
+  std::vector<uint8_t> h = gather_bytes(state_bytes(r.state.h));
+  std::vector<uint8_t> cc = r.state.c.defined() ? gather_bytes(state_bytes(r.state.c)) : std::vector<uint8_t>();
+  std::vector<uint8_t> rng = gather_bytes(rng_bytes(r.device));
+  if (!r.lead) return;
+  TrainProgress prog = r.prog;
+  prog.wall_seconds = r.total_wall();
+  const std::string path = cfg.checkpoint_dir + "/" + checkpoint_file_name(cfg.savefile, r.epoch(), ev.loss);
+  save_checkpoint(path, make_checkpoint(cfg, r.corpus->vocab(), r.spec, r.fp, r.opt, prog, ev.loss, r.epoch(),
+                                        r.c.size, std::move(h), std::move(cc), std::move(rng)));
+  r.best_path = apply_retention(cfg.checkpoint_dir, cfg.savefile, cfg.keep_last, cfg.keep_best);
+  dir.metric({{"event", "val"}, {"iter", r.prog.iter}, {"epoch", r.epoch()}, {"val_loss", ev.loss},
+              {"val_bpc", ev.loss / std::log(2.0)}, {"checkpoint", path}, {"reason", why}, {"wall", r.total_wall()}});
+  display.message(cat("val loss ", ev.loss, " nats/char (", ev.loss / std::log(2.0), " bpc) at iteration ",
+                      r.prog.iter, ", epoch ", r.epoch(), " -> ", path));
+}
+
+// Progress samples at each configured temperature (rank 0, on the CPU).
+void progress_sample(Run& r, RunDir& dir, ProgressDisplay& display) {
+  if (!r.lead) return;
+  Sampler sampler(*r.model, r.corpus->vocab());
+  for (double temp : parse_double_list(r.cfg.sample_temperatures, "sample_temperatures")) {
+    SampleOptions so;
+    so.length = r.cfg.sample_length;
+    so.temperature = temp;
+    so.seed = static_cast<uint64_t>(r.cfg.seed + r.prog.iter);
+    std::string text = sampler.generate(so);
+    dir.sample({{"iter", r.prog.iter}, {"temperature", temp}, {"text", text}});
+    display.message(cat("--- sample at iteration ", r.prog.iter, ", temperature ", temp, " ---\n", text, "\n---"));
+  }
+}
+
+// The single-GPU step (train/device_step.h) when this run can use it: one
+// rank on a GPU, grad_accum 1, no forced reducer; null otherwise.
+std::unique_ptr<DeviceStep> make_device_step(Run& r, const GradReducer& reducer, ProgressDisplay& display) {
+  const bool single_gpu = r.device.is_cuda() && !reducer.active() && r.cfg.grad_accum == 1;
+  if (r.cfg.cuda_graph == "on" && !single_gpu)
     fail("cuda_graph = on needs a GPU (device: cuda), one rank and grad_accum 1; set cuda_graph: auto or off");
-  std::unique_ptr<DeviceStep> fast;
-  // From here: a CUDA graph's pool is taken while it is captured, so the peak starts before.
-  if (device.is_cuda()) gpu::reset_peak(device.index());
-  if (single_gpu) {
-    fast = std::make_unique<DeviceStep>(*model, fp, opt, cfg, state, prog.iter, device, cfg.cuda_graph != "off");
-    if (cfg.cuda_graph == "on" && !fast->graphed())
-      fail("cuda_graph = on, but the training step could not be captured as a CUDA graph: ", fast->graph_note());
-    if (lead && !fast->graph_note().empty())
-      say(cat("warning: training without a CUDA graph (the step could not be captured: ", fast->graph_note(), ")"));
-    if (lead) say(cat("single-GPU step: ", fast->graphed() ? "CUDA graph" : "eager", ", no host synchronisation ",
-                      "between log lines"));
+  // A CUDA graph takes its memory pool while it is captured: the peak counts from before.
+  if (r.device.is_cuda()) gpu::reset_peak(r.device.index());
+  if (!single_gpu) return nullptr;
+  auto step = std::make_unique<DeviceStep>(*r.model, r.fp, r.opt, r.cfg, r.state, r.prog.iter, r.device,
+                                           r.cfg.cuda_graph != "off");
+  if (r.cfg.cuda_graph == "on" && !step->graphed())
+    fail("cuda_graph = on, but the training step could not be captured as a CUDA graph: ", step->graph_note());
+  if (r.lead && !step->graph_note().empty())
+    display.message(cat("warning: training without a CUDA graph (the step could not be captured: ",
+                        step->graph_note(), ")"));
+  if (r.lead)
+    display.message(cat("single-GPU step: ", step->graphed() ? "CUDA graph" : "eager",
+                        ", no host synchronisation between log lines"));
+  return step;
+}
+
+// Timing of the updates since the last "train" line of metrics.jsonl.
+struct LogWindow {
+  double data = 0, compute = 0, reduce = 0, optim = 0;
+  int64_t iters = 0;
+  Clock::time_point since = Clock::now();
+  void add(const StepReport& s) {
+    data += s.data, compute += s.compute, reduce += s.reduce, optim += s.optim;
+    iters += 1;
   }
-  auto needs_host = [&](int64_t iter, bool stop) {  // the iterations where the fast path reads its losses
-    return stop || iter % cfg.print_every == 0 || iter == total_iters || iter % cfg.eval_val_every == 0 ||
-           (cfg.sample_every > 0 && iter % cfg.sample_every == 0);
-  };
-  // Reads what the queued steps produced; the checks of classic_step, late.
-  auto fast_report = [&](StepReport& r) {
-    auto t = Clock::now();
-    DeviceStep::Window w = fast->drain();
-    r.compute += seconds_since(t);
-    if (w.bad_iter >= 0) {
-      if (lead) display.finish();
-      throw CollectiveError(cat("loss or gradient became NaN or Inf at iteration ", w.bad_iter + 1, " (epoch ",
-           static_cast<double>(w.bad_iter) / updates_per_epoch, "); weights were not updated from there on; last "
-           "good checkpoint: ", latest_checkpoint(cfg.checkpoint_dir).empty() ? "none"
-                                                                               : latest_checkpoint(cfg.checkpoint_dir),
-           "; try a lower learning_rate or grad_clip"));
-    }
-    const int64_t first_iter = prog.iter - static_cast<int64_t>(w.losses.size()) + 1;
-    for (size_t i = 0; i < w.losses.size(); ++i) {
-      if (std::isnan(prog.first_loss)) prog.first_loss = w.losses[i];
-      if (cfg.explosion_guard && w.losses[i] > 3 * prog.first_loss) {
-        if (lead) display.finish();
-        throw CollectiveError(cat("loss ", w.losses[i], " exploded past 3x the first loss (", prog.first_loss,
-                                  ") at iteration ", first_iter + static_cast<int64_t>(i), "; last good checkpoint: ",
-                                  latest_checkpoint(cfg.checkpoint_dir)));
+};
+
+void start_lines(const Run& r, const GradReducer& reducer, RunDir& dir) {
+  if (!r.lead) return;
+  if (reducer.active())
+    std::fprintf(stderr, "charnn: gradients all-reduced over %d rank(s) with %s in %zu bucket(s)%s\n", r.c.size,
+                 reducer.backend(), reducer.bucket_count(), r.cfg.overlap ? ", overlapped with backward" : "");
+  std::fprintf(stderr,
+               "charnn: %s %ldx%ld, %ld parameters, vocab %zu | %d rank(s) x batch %ld x seq %ld | %ld batches/epoch, "
+               "%ld iterations | device %s, %d BLAS thread(s)/rank\n",
+               r.cfg.model.c_str(), static_cast<long>(r.cfg.num_layers), static_cast<long>(r.cfg.rnn_size),
+               static_cast<long>(r.fp.data.numel()), r.corpus->vocab().size(), r.c.size,
+               static_cast<long>(r.cfg.batch_size), static_cast<long>(r.cfg.seq_length),
+               static_cast<long>(r.layout.batches), static_cast<long>(r.total_iters), r.device.str().c_str(),
+               r.blas_threads);
+  dir.metric({{"event", "start"}, {"iter", r.prog.iter}, {"world_size", r.c.size}, {"parameters", r.fp.data.numel()},
+              {"total_iters", r.total_iters}, {"batches_per_epoch", r.layout.batches},
+              {"resumed", !r.resume_path.empty()}});
+}
+
+// A "train" line of metrics.jsonl: the loss at this update, timings averaged over the window.
+void log_train(const Run& r, RunDir& dir, LogWindow& w, const StepReport& s, double lr) {
+  const double ms = 1000.0 / std::max<int64_t>(1, w.iters);
+  nlohmann::json line = {{"event", "train"}, {"iter", r.prog.iter}, {"epoch", r.epoch()}, {"loss", s.loss},
+                         {"lr", lr}, {"grad_norm", s.grad_norm}, {"chars_per_sec", r.prog.chars_per_sec},
+                         {"ms_data", w.data * ms}, {"ms_compute", w.compute * ms},
+                         {"ms_allreduce_exposed", w.reduce * ms}, {"ms_optimizer", w.optim * ms},
+                         {"wall", r.total_wall()}};
+  if (r.device.is_cuda()) line["peak_gpu_mem_mb"] = gpu::peak_allocated_mib(r.device.index());
+  dir.metric(line);
+  w = LogWindow();
+}
+
+TrainOutcome outcome_of(const Run& r, int exit_code) {
+  TrainOutcome o;
+  o.exit_code = exit_code;
+  o.iterations = r.prog.iter;
+  o.best_val_loss = r.prog.best_val_loss;
+  o.best_checkpoint = r.best_path;
+  return o;
+}
+
+}  // namespace
+
+TrainOutcome train(TrainConfig cfg) {
+  std::signal(SIGUSR2, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  std::signal(SIGINT, on_stop_signal);
+  Run r;
+  r.cfg = std::move(cfg);
+  set_up(r);
+  GradReducer reducer(r.fp, r.cfg.bucket_mb, r.cfg.overlap, r.cfg.reduce_single_rank);
+  RunDir dir(r.cfg, r.lead);
+  start_lines(r, reducer, dir);
+  ProgressDisplay display(r.lead ? r.cfg.progress : "lines", r.cfg.print_every);
+  const Schedule schedule(r.cfg, r.total_iters);
+  BatchSource train_src(r.corpus, Split::Train, r.layout, r.c.rank * r.cfg.batch_size, r.cfg.batch_size);
+  std::unique_ptr<DeviceStep> device_step = make_device_step(r, reducer, display);
+  const double chars_per_iter =
+      static_cast<double>(r.cfg.batch_size) * r.cfg.seq_length * r.cfg.grad_accum * r.c.size;
+  LogWindow window;
+  r.model->train();
+  try {
+    while (!schedule.done(r.prog.iter)) {
+      const double lr = learning_rate_at(r.cfg, r.prog.iter, r.updates_per_epoch, r.total_iters, r.c.size);
+      StepReport s;
+      if (device_step) {
+        auto t0 = Clock::now();
+        Batch b = train_src.get(r.prog.batch_in_epoch);
+        s.data = b.wait_seconds;
+        device_step->run(b, lr);
+        r.prog.batch_in_epoch += 1;
+        s.stop = g_stop_signal.load() != 0;  // one rank: nothing to agree on
+        s.compute = seconds_since(t0) - s.data;
+      } else {
+        s = classic_step(r, train_src, reducer, lr);
       }
-      prog.history.train_iter.push_back(first_iter + static_cast<int64_t>(i));
-      prog.history.train_loss.push_back(w.losses[i]);
-    }
-    if (!w.losses.empty()) r.loss = w.losses.back(), r.grad_norm = w.grad_norms.back();
-  };
-
-  TrainOutcome outcome;
-  double t_data = 0, t_compute = 0, t_reduce = 0, t_optim = 0;
-  int64_t timed_iters = 0;
-  auto t_window = Clock::now();
-  int64_t window_iters = 0;
-  model->train();
-
-  while (prog.iter < total_iters) {
-    const double lr = learning_rate_at(cfg, prog.iter, updates_per_epoch, total_iters, c.size);
-    StepReport r;
-    if (fast) {
-      auto t0 = Clock::now();
-      Batch b = train_src.get(prog.batch_in_epoch);
-      r.data = b.wait_seconds;
-      fast->run(b, lr);
-      prog.batch_in_epoch += 1;
-      r.stop = g_stop_signal.load() != 0;  // one rank: nothing to agree on
-      r.compute = seconds_since(t0) - r.data;
-    } else {
-      r = classic_step(lr);
-      if (std::isnan(prog.first_loss)) prog.first_loss = r.loss;
-      if (cfg.explosion_guard && r.loss > 3 * prog.first_loss) {
-        if (lead) display.finish();
-        throw CollectiveError(cat("loss ", r.loss, " exploded past 3x the first loss (", prog.first_loss,
-                                  ") at iteration ", prog.iter + 1, "; last good checkpoint: ",
-                                  latest_checkpoint(cfg.checkpoint_dir)));
+      r.prog.iter += 1;
+      const bool report = !device_step || schedule.needs_losses(r.prog.iter, s.stop);
+      if (!device_step) {
+        r.prog.history.train_iter.push_back(r.prog.iter);
+        r.prog.history.train_loss.push_back(s.loss);
+      } else if (report) {
+        read_device_losses(r, *device_step, s);
       }
+      if (r.prog.batch_in_epoch >= r.updates_per_epoch * r.cfg.grad_accum) {  // epoch boundary: streams restart
+        r.prog.epoch += 1;
+        r.prog.batch_in_epoch = 0;
+        if (device_step) device_step->reset_state();
+        else r.state = r.model->zero_state(r.cfg.batch_size, r.device);
+      }
+      window.add(s);
+      if (!report) continue;
+      const double elapsed = seconds_since(window.since);
+      r.prog.chars_per_sec = elapsed > 0 ? chars_per_iter * window.iters / elapsed : 0;
+      if (r.lead)
+        display.update({r.prog.iter, r.total_iters, r.epoch(), s.loss, lr, s.grad_norm, r.prog.chars_per_sec,
+                        seconds_since(r.t_start)});
+      if (schedule.log(r.prog.iter)) log_train(r, dir, window, s, lr);  // the line itself: rank 0's RunDir
+      if (s.stop) {
+        if (r.lead) display.message(cat("stop requested (signal) at iteration ", r.prog.iter, "; writing a checkpoint"));
+        evaluate_and_save(r, dir, display, "preempted");
+        display.finish();
+        return outcome_of(r, kExitPreempted);
+      }
+      if (schedule.evaluate(r.prog.iter))
+        evaluate_and_save(r, dir, display, schedule.done(r.prog.iter) ? "final" : "periodic");
+      if (schedule.sample(r.prog.iter)) progress_sample(r, dir, display);
     }
-    prog.iter += 1;
-    if (!fast) {
-      prog.history.train_iter.push_back(prog.iter);
-      prog.history.train_loss.push_back(r.loss);
-    }
-    const bool report = !fast || needs_host(prog.iter, r.stop);
-    if (fast && report) fast_report(r);
-    if (prog.batch_in_epoch >= updates_per_epoch * K) {  // epoch boundary: streams restart
-      prog.epoch += 1;
-      prog.batch_in_epoch = 0;
-      if (fast) fast->reset_state();
-      else state = model->zero_state(B, device);
-    }
-
-    t_data += r.data;
-    t_compute += r.compute;
-    t_reduce += r.reduce;
-    t_optim += r.optim;
-    ++timed_iters;
-    ++window_iters;
-    if (!report) continue;
-    const double window = seconds_since(t_window);
-    const double cps = window > 0 ? chars_per_iter * window_iters / window : 0;
-    prog.chars_per_sec = cps;
-    if (lead) {
-      ProgressLine pl{prog.iter, total_iters, static_cast<double>(prog.iter) / updates_per_epoch, r.loss, lr,
-                      r.grad_norm, cps, seconds_since(t_start)};
-      display.update(pl);
-    }
-    if (lead && (prog.iter % cfg.print_every == 0 || prog.iter == total_iters)) {
-      const double ms = 1000.0 / std::max<int64_t>(1, timed_iters);
-      nlohmann::json line = {{"event", "train"}, {"iter", prog.iter},
-                             {"epoch", static_cast<double>(prog.iter) / updates_per_epoch}, {"loss", r.loss},
-                             {"lr", lr}, {"grad_norm", r.grad_norm}, {"chars_per_sec", cps},
-                             {"ms_data", t_data * ms}, {"ms_compute", t_compute * ms},
-                             {"ms_allreduce_exposed", t_reduce * ms}, {"ms_optimizer", t_optim * ms},
-                             {"wall", total_wall()}};
-      if (device.is_cuda()) line["peak_gpu_mem_mb"] = gpu::peak_allocated_mib(device.index());
-      append_line(metrics, line);
-      t_data = t_compute = t_reduce = t_optim = 0;
-      timed_iters = 0;
-      t_window = Clock::now();
-      window_iters = 0;
-    }
-    if (r.stop) {
-      say(cat("stop requested (signal) at iteration ", prog.iter, "; writing a checkpoint"));
-      evaluate_and_save("preempted");
-      if (lead) display.finish();
-      outcome.exit_code = kExitPreempted;
-      outcome.iterations = prog.iter;
-      outcome.best_val_loss = prog.best_val_loss;
-      outcome.best_checkpoint = best_path;
-      return outcome;
-    }
-    if (prog.iter % cfg.eval_val_every == 0 || prog.iter == total_iters) {
-      evaluate_and_save(prog.iter == total_iters ? "final" : "periodic");
-    }
-    if (cfg.sample_every > 0 && prog.iter % cfg.sample_every == 0) progress_sample();
+  } catch (const CollectiveError&) {
+    display.finish();  // the error line must not land inside a progress bar
+    throw;
   }
-  if (lead) {
-    display.finish();
+  display.finish();
+  if (r.lead) {
     std::fprintf(stderr, "charnn: done: %ld iterations; best val loss %.4f nats/char (%.4f bpc) at iteration %ld: %s\n",
-                 static_cast<long>(prog.iter), prog.best_val_loss, prog.best_val_loss / std::log(2.0),
-                 static_cast<long>(prog.best_val_iter), best_path.c_str());
-    append_line(metrics, {{"event", "done"}, {"iter", prog.iter}, {"best_val_loss", prog.best_val_loss},
-                          {"best_checkpoint", best_path}, {"wall", total_wall()}});
+                 static_cast<long>(r.prog.iter), r.prog.best_val_loss, r.prog.best_val_loss / std::log(2.0),
+                 static_cast<long>(r.prog.best_val_iter), r.best_path.c_str());
+    dir.metric({{"event", "done"}, {"iter", r.prog.iter}, {"best_val_loss", r.prog.best_val_loss},
+                {"best_checkpoint", r.best_path}, {"wall", r.total_wall()}});
   }
-  outcome.iterations = prog.iter;
-  outcome.best_val_loss = prog.best_val_loss;
-  outcome.best_checkpoint = best_path;
-  return outcome;
+  return outcome_of(r, 0);
 }
 
 }  // namespace charnn
