@@ -5,7 +5,7 @@
 #include <string>
 
 #include "cli/commands.h"
-#include "dist/comm.h"
+#include "parallel/comm.h"
 #include "gpu/gpu.h"
 #include "util/status.h"
 

@@ -4,7 +4,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "gpu/gpu.h"
-#include "dist/comm.h"
+#include "parallel/comm.h"
 #include "train/checkpoint.h"
 #include "train/trainer.h"
 

@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "dist/comm.h"
+#include "parallel/comm.h"
 #include "sweep/trial_status.h"
 #include "train/options.h"
 #include "train/trainer.h"

@@ -1,27 +1,18 @@
-// Parameters, gradients and optimizer moments each live in one flat buffer.
-// Every parameter (and its .grad) is a view into that buffer, so the gradient
-// all-reduce works on a few large contiguous buckets, the update is a handful
-// of fused tensor ops instead of one per parameter, and a checkpoint writes the
-// optimizer state as plain arrays.
+// Clipping, the optimizers and the learning-rate schedules, on the flat
+// parameter and gradient buffers of model/flat_params.h: the update is a
+// handful of fused tensor ops instead of one per parameter, and a checkpoint
+// writes the optimizer state as plain arrays.
 #pragma once
 #include <torch/torch.h>
 
 #include <string>
 #include <vector>
 
+#include "model/flat_params.h"
 #include "train/options.h"
 
 namespace charnn {
 
-struct FlatParams {
-  std::vector<std::string> names;  // PyTorch-style names, in module order
-  std::vector<torch::Tensor> params;
-  std::vector<int64_t> offsets;  // element offset of each parameter in `data`
-  torch::Tensor data, grad;      // 1-D float32
-};
-
-// Moves every parameter of `module` into one flat buffer on `device`.
-FlatParams flatten_parameters(torch::nn::Module& module, torch::Device device);
 
 struct OptimizerState {
   std::string type;

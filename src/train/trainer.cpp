@@ -14,8 +14,8 @@
 
 #include "data/batcher.h"
 #include "gpu/gpu.h"
-#include "dist/comm.h"
-#include "dist/reducer.h"
+#include "parallel/comm.h"
+#include "parallel/reducer.h"
 #include "sample/sampler.h"
 #include "train/checkpoint.h"
 #include "train/device_step.h"

@@ -1,5 +1,5 @@
 // The training loop, run by every rank: batches from this rank's streams,
-// forward/backward, gradient averaging (dist/reducer), update, evaluation,
+// forward/backward, gradient averaging (parallel/reducer), update, evaluation,
 // checkpoints (rank 0 writes), and stop decisions that all ranks take together.
 #pragma once
 #include <memory>

@@ -1,4 +1,4 @@
-#include "dist/nccl_comm.h"
+#include "parallel/nccl_comm.h"
 
 #include <cuda_runtime.h>
 #include <mpi.h>

@@ -1,10 +1,10 @@
-#include "dist/reducer.h"
+#include "parallel/reducer.h"
 
 #include <torch/csrc/autograd/utils/lambda_post_hook.h>
 
 #include <chrono>
 
-#include "dist/comm.h"
+#include "parallel/comm.h"
 #include "util/status.h"
 
 #ifdef CHARNN_HAVE_NCCL
@@ -13,7 +13,7 @@
 #include <c10/cuda/CUDAStream.h>
 #include <cuda_runtime.h>
 
-#include "dist/nccl_comm.h"
+#include "parallel/nccl_comm.h"
 #endif
 
 namespace charnn {

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "train/optim.h"
+#include "model/flat_params.h"
 
 namespace charnn {
 
