@@ -497,8 +497,7 @@ TrainOutcome train(TrainConfig cfg) {
                                   ") at iteration ", first_iter + static_cast<int64_t>(i), "; last good checkpoint: ",
                                   latest_checkpoint(cfg.checkpoint_dir)));
       }
-      prog.history.train_iter.push_back(first_iter + static_cast<int64_t>(i));
-      prog.history.train_loss.push_back(w.losses[i]);
+      prog.history.add_train(first_iter + static_cast<int64_t>(i), w.losses[i]);
     }
     if (!w.losses.empty()) r.loss = w.losses.back(), r.grad_norm = w.grad_norms.back();
   };
@@ -533,8 +532,7 @@ TrainOutcome train(TrainConfig cfg) {
     }
     prog.iter += 1;
     if (!fast) {
-      prog.history.train_iter.push_back(prog.iter);
-      prog.history.train_loss.push_back(r.loss);
+      prog.history.add_train(prog.iter, r.loss);
     }
     const bool report = !fast || needs_host(prog.iter, r.stop);
     if (fast && report) fast_report(r);
