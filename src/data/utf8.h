@@ -19,7 +19,6 @@ class Utf8Decoder {
   // Absolute offset (from the first byte ever given) of the offending sequence.
   uint64_t error_offset() const { return error_offset_; }
   bool truncated() const { return truncated_; }
-  uint64_t bytes_seen() const { return consumed_; }
 
   // Expected sequence length for a lead byte, 0 if it cannot start a sequence.
   static int sequence_length(unsigned char lead);
