@@ -58,11 +58,7 @@ int main(int argc, char** argv) {
       if (charnn::comm().rank == 0) std::fprintf(stderr, "charnn: error: %s\n", e.what());
       charnn::comm_finalize();
       return 1;
-    } catch (const charnn::Error& e) {
-      if (charnn::comm().size > 1) charnn::comm_abort(e.what());
-      std::fprintf(stderr, "charnn: error: %s\n", e.what());
-      return 1;
-    } catch (const std::exception& e) {
+    } catch (const std::exception& e) {  // charnn::Error and anything else: one line, and no rank left waiting
       if (charnn::comm().size > 1) charnn::comm_abort(e.what());
       std::fprintf(stderr, "charnn: error: %s\n", e.what());
       return 1;

@@ -1,3 +1,5 @@
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <cstdio>
 
@@ -49,10 +51,17 @@ int cmd_eval(int argc, char** argv) {
   const int64_t B = batch_size > 0 ? batch_size : ck.config.batch_size;
   const int64_t T = seq_length > 0 ? seq_length : ck.config.seq_length;
   EvalResult r = evaluate(*model, corpus, s, B, T, max_batches, device);
-  if (comm().rank == 0 && json)
-    std::printf("{\"checkpoint\": \"%s\", \"split\": \"%s\", \"loss\": %.17g, \"bpc\": %.17g, \"characters\": %.0f}\n",
-                path.c_str(), split.c_str(), r.loss, r.loss / std::log(2.0), r.tokens);
-  else if (comm().rank == 0)
+  if (comm().rank == 0 && json) {
+    // Built by nlohmann-json, not printf: a path may hold quotes, backslashes or
+    // control characters. Doubles are written so they read back exactly; a path
+    // that is not valid UTF-8 gets U+FFFD rather than making the output invalid.
+    nlohmann::ordered_json j = {{"checkpoint", path},
+                                {"split", split},
+                                {"loss", r.loss},
+                                {"bpc", r.loss / std::log(2.0)},
+                                {"characters", static_cast<int64_t>(r.tokens)}};
+    std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  } else if (comm().rank == 0)
     std::printf("%s on %s/%s: loss %.4f nats/char, %.4f bits/char over %.0f characters\n", path.c_str(), data.c_str(),
               split.c_str(), r.loss, r.loss / std::log(2.0), r.tokens);
   return 0;

@@ -101,19 +101,6 @@ Handle open_dataset(hid_t loc, const std::string& name) {
   return Handle(check(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), "cannot open dataset " + quoted(name)));
 }
 
-std::vector<std::string> list_children(hid_t loc) {
-  std::lock_guard<std::recursive_mutex> g(lock());
-  std::vector<std::string> out;
-  H5Literate(
-      loc, H5_INDEX_NAME, H5_ITER_INC, nullptr,
-      [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
-        static_cast<std::vector<std::string>*>(data)->push_back(name);
-        return 0;
-      },
-      &out);
-  return out;
-}
-
 Handle create_1d(hid_t loc, const std::string& name, hid_t file_type, uint64_t n, uint64_t chunk) {
   std::lock_guard<std::recursive_mutex> g(lock());
   hsize_t dim = n;
@@ -229,13 +216,6 @@ static std::vector<std::string> read_vlen(hid_t obj, hid_t space, bool is_attr, 
   for (char* p : ptrs) out.emplace_back(p ? p : "");
   if (n > 0) H5Dvlen_reclaim(t, space, H5P_DEFAULT, ptrs.data());
   return out;
-}
-
-std::vector<std::string> read_strings(hid_t loc, const std::string& name) {
-  std::lock_guard<std::recursive_mutex> g(lock());
-  Handle ds = open_dataset(loc, name);
-  Handle space(H5Dget_space(ds));
-  return read_vlen(ds, space, false, name);
 }
 
 bool has_attr(hid_t loc, const std::string& name) {

@@ -40,7 +40,6 @@ bool exists(hid_t loc, const std::string& path);
 Handle create_group(hid_t loc, const std::string& name);
 Handle open_group(hid_t loc, const std::string& name);
 Handle open_dataset(hid_t loc, const std::string& name);
-std::vector<std::string> list_children(hid_t loc);
 
 // 1-D, fixed length, chunked datasets that are written and read by window.
 Handle create_1d(hid_t loc, const std::string& name, hid_t file_type, uint64_t n, uint64_t chunk);
@@ -61,7 +60,6 @@ template <typename T>
 std::vector<T> read_array(hid_t loc, const std::string& name, std::vector<uint64_t>* shape = nullptr);
 
 void write_strings(hid_t loc, const std::string& name, const std::vector<std::string>& v);
-std::vector<std::string> read_strings(hid_t loc, const std::string& name);
 
 // Attributes.
 bool has_attr(hid_t loc, const std::string& name);

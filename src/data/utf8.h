@@ -19,7 +19,6 @@ class Utf8Decoder {
   // Absolute offset (from the first byte ever given) of the offending sequence.
   uint64_t error_offset() const { return error_offset_; }
   bool truncated() const { return truncated_; }
-  uint64_t bytes_seen() const { return consumed_; }
 
   // Expected sequence length for a lead byte, 0 if it cannot start a sequence.
   static int sequence_length(unsigned char lead);
@@ -27,12 +26,23 @@ class Utf8Decoder {
   static int64_t decode_one(const unsigned char* s, int len);
 
  private:
-  unsigned char pending_[4];
+  // Failure is sticky: after a bad sequence the stream is bad from there on, so
+  // later chunks decode nothing and error_offset() keeps naming the first error.
+  bool fail_at(uint64_t offset) {
+    error_offset_ = offset;
+    failed_ = true;
+    pending_len_ = 0;
+    return false;
+  }
+
+  static constexpr int kMaxSequence = 4;
+  unsigned char pending_[kMaxSequence];
   int pending_len_ = 0;   // bytes of an incomplete sequence held from the last chunk
   int pending_need_ = 0;  // its full length
   uint64_t consumed_ = 0;  // bytes of the stream before the current chunk
   uint64_t error_offset_ = 0;
   bool truncated_ = false;
+  bool failed_ = false;
 };
 
 // Append the UTF-8 encoding of `cp` to `out`.
@@ -76,22 +86,19 @@ inline int64_t Utf8Decoder::decode_one(const unsigned char* s, int len) {
 
 template <typename Sink>
 bool Utf8Decoder::decode(const unsigned char* p, size_t n, Sink&& sink) {
+  if (failed_) return false;
   size_t i = 0;
-  // Finish a sequence begun in the previous chunk.
-  while (pending_len_ > 0 && i < n) {
+  // Finish a sequence begun in an earlier chunk. pending_len_ < pending_need_ <=
+  // kMaxSequence here; the explicit bound keeps every write inside pending_.
+  while (pending_len_ > 0 && pending_len_ < pending_need_ && pending_len_ < kMaxSequence && i < n) {
     unsigned char c = p[i];
-    if ((c & 0xC0) != 0x80) {  // sequence cut short by a non-continuation byte
-      error_offset_ = consumed_ - pending_len_;
-      return false;
-    }
+    if ((c & 0xC0) != 0x80)  // cut short by a non-continuation byte; the sequence began pending_len_ bytes back
+      return fail_at(consumed_ + i - pending_len_);
     pending_[pending_len_++] = c;
     ++i;
     if (pending_len_ == pending_need_) {
       int64_t cp = decode_one(pending_, pending_need_);
-      if (cp < 0) {
-        error_offset_ = consumed_ + i - pending_need_;
-        return false;
-      }
+      if (cp < 0) return fail_at(consumed_ + i - pending_need_);
       sink(static_cast<uint32_t>(cp));
       pending_len_ = 0;
     }
@@ -104,26 +111,18 @@ bool Utf8Decoder::decode(const unsigned char* p, size_t n, Sink&& sink) {
       continue;
     }
     int len = sequence_length(c);
-    if (len == 0) {
-      error_offset_ = consumed_ + i;
-      return false;
-    }
-    if (i + len > n) {  // incomplete at the end of this chunk: keep it
-      for (size_t k = i; k < n; ++k) {
-        if (k > i && (p[k] & 0xC0) != 0x80) {
-          error_offset_ = consumed_ + i;
-          return false;
-        }
+    if (len == 0) return fail_at(consumed_ + i);
+    if (i + len > n) {  // incomplete at the end of this chunk (n - i < len <= kMaxSequence): keep it
+      pending_len_ = 0;
+      for (size_t k = i; k < n && pending_len_ < kMaxSequence; ++k) {
+        if (k > i && (p[k] & 0xC0) != 0x80) return fail_at(consumed_ + i);
         pending_[pending_len_++] = p[k];
       }
       pending_need_ = len;
       break;
     }
     int64_t cp = decode_one(p + i, len);
-    if (cp < 0) {
-      error_offset_ = consumed_ + i;
-      return false;
-    }
+    if (cp < 0) return fail_at(consumed_ + i);
     sink(static_cast<uint32_t>(cp));
     i += len;
   }
@@ -132,6 +131,7 @@ bool Utf8Decoder::decode(const unsigned char* p, size_t n, Sink&& sink) {
 }
 
 inline bool Utf8Decoder::finish() {
+  if (failed_) return false;
   if (pending_len_ > 0) {
     error_offset_ = consumed_ - pending_len_;
     truncated_ = true;

@@ -108,10 +108,4 @@ RnnState CharRNNImpl::zero_state(int64_t batch, torch::Device device) const {
   return s;
 }
 
-int64_t parameter_count(const CharRNN& model) {
-  int64_t n = 0;
-  for (const auto& p : model->parameters()) n += p.numel();
-  return n;
-}
-
 }  // namespace charnn

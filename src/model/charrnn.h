@@ -52,6 +52,4 @@ class CharRNNImpl : public torch::nn::Module {
 };
 TORCH_MODULE(CharRNN);
 
-int64_t parameter_count(const CharRNN& model);
-
 }  // namespace charnn

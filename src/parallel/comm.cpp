@@ -118,8 +118,4 @@ std::vector<uint8_t> gather_bytes(const std::vector<uint8_t>& local) {
   return all;
 }
 
-void barrier() {
-  if (g_comm.size > 1) check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
-}
-
 }  // namespace charnn

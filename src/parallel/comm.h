@@ -32,6 +32,5 @@ bool any_rank(bool v);  // decisions taken together: true if true on any rank
 void broadcast_bytes(void* data, size_t n, int root = 0);
 // Rank 0 receives every rank's `local` (all equal length) concatenated in rank order.
 std::vector<uint8_t> gather_bytes(const std::vector<uint8_t>& local);
-void barrier();
 
 }  // namespace charnn

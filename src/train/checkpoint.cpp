@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <regex>
 
 #include "data/h5.h"
 #include "util/fsutil.h"
@@ -29,6 +28,12 @@ torch::Tensor read_tensor(hid_t loc, const std::string& name) {
   std::vector<float> data = h5::read_array<float>(loc, name, &shape);
   std::vector<int64_t> sizes(shape.begin(), shape.end());
   return torch::from_blob(data.data(), sizes, torch::kFloat32).clone();
+}
+
+// The last `n` entries of `v` (all of it when shorter).
+template <typename T>
+std::vector<T> newest(const std::vector<T>& v, size_t n) {
+  return std::vector<T>(v.end() - static_cast<std::ptrdiff_t>(std::min(n, v.size())), v.end());
 }
 
 }  // namespace
@@ -88,8 +93,8 @@ void save_checkpoint(const std::string& path, const Checkpoint& ck) {
       if (ck.hidden_c.defined()) write_tensor(sg, "hidden_c", ck.hidden_c);
 
       h5::Handle hg = h5::create_group(f, "history");
-      h5::write_vector(hg, "train_iter", p.history.train_iter);
-      h5::write_vector(hg, "train_loss", p.history.train_loss);
+      h5::write_vector(hg, "train_iter", newest(p.history.train_iter, kTrainHistoryKept));
+      h5::write_vector(hg, "train_loss", newest(p.history.train_loss, kTrainHistoryKept));
       h5::write_vector(hg, "val_iter", p.history.val_iter);
       h5::write_vector(hg, "val_loss", p.history.val_loss);
 

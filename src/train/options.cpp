@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <sstream>
 
@@ -128,6 +129,11 @@ static std::string range_text(const OptionSpec& o) {
   return os.str();
 }
 
+// Compares in long double, which holds every int64 exactly, against the double bounds.
+static bool in_range(int64_t v, const OptionSpec& o) {
+  return static_cast<long double>(v) >= o.min && static_cast<long double>(v) <= o.max;
+}
+
 void set_option(TrainConfig& cfg, const std::string& key, const std::string& value, const std::string& where) {
   const OptionSpec* o = find_option(key);
   if (!o) {
@@ -141,16 +147,14 @@ void set_option(TrainConfig& cfg, const std::string& key, const std::string& val
       [&](auto member) {
         using T = std::decay_t<decltype(cfg.*member)>;
         if constexpr (std::is_same_v<T, int64_t>) {
-          size_t pos = 0;
-          double d = 0;
-          try {
-            d = std::stod(value, &pos);
-          } catch (...) {
+          // Parsed as an integer, not through a double: seeds and counts above 2^53
+          // would otherwise be rounded silently.
+          int64_t v = 0;
+          const char* end = value.data() + value.size();
+          auto [ptr, ec] = std::from_chars(value.data(), end, v);
+          if (value.empty() || ec != std::errc() || ptr != end || !in_range(v, *o))
             bad("an integer in " + range_text(*o));
-          }
-          if (pos != value.size() || d != std::floor(d)) bad("an integer in " + range_text(*o));
-          if (d < o->min || d > o->max) bad("an integer in " + range_text(*o));
-          cfg.*member = static_cast<int64_t>(d);
+          cfg.*member = v;
         } else if constexpr (std::is_same_v<T, double>) {
           size_t pos = 0;
           double d = 0;
@@ -212,21 +216,31 @@ void validate(const TrainConfig& cfg) {
 }
 
 std::vector<double> parse_double_list(const std::string& s, const std::string& what) {
+  auto bad = [&]() { fail(what, " = ", quoted(s), ": expected comma-separated positive numbers"); };
   std::vector<double> out;
   std::stringstream ss(s);
   std::string item;
   while (std::getline(ss, item, ',')) {
-    try {
-      size_t pos;
-      double d = std::stod(item, &pos);
-      if (!(d > 0)) throw 1;
-      out.push_back(d);
-    } catch (...) {
-      fail(what, " = ", quoted(s), ": expected comma-separated positive numbers");
-    }
+    // Spaces around an item are allowed ("0.5, 1" as written in YAML); anything else
+    // left after the number ("0.5x") is an error rather than silently dropped.
+    const size_t first = item.find_first_not_of(" \t"), last = item.find_last_not_of(" \t");
+    if (first == std::string::npos) bad();
+    item = item.substr(first, last - first + 1);
+    double d = 0;
+    auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), d);
+    if (ec != std::errc() || ptr != item.data() + item.size() || !std::isfinite(d) || !(d > 0)) bad();
+    out.push_back(d);
   }
   if (out.empty()) fail(what, " is empty: expected comma-separated positive numbers");
   return out;
+}
+
+// The shortest decimal form that reads back as the same double ("0.9", not
+// "0.90000000000000002"), for --help, --print-config and config.yaml.
+static std::string shortest_double(double d) {
+  char buf[64];
+  auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  return ec == std::errc() ? std::string(buf, ptr) : std::to_string(d);
 }
 
 std::string option_value(const TrainConfig& cfg, const OptionSpec& spec) {
@@ -235,12 +249,8 @@ std::string option_value(const TrainConfig& cfg, const OptionSpec& spec) {
         using T = std::decay_t<decltype(cfg.*member)>;
         if constexpr (std::is_same_v<T, bool>) return (cfg.*member) ? "true" : "false";
         else if constexpr (std::is_same_v<T, std::string>) return cfg.*member;
-        else if constexpr (std::is_same_v<T, double>) {
-          std::ostringstream os;
-          os.precision(17);
-          os << cfg.*member;
-          return os.str();
-        } else return std::to_string(cfg.*member);
+        else if constexpr (std::is_same_v<T, double>) return shortest_double(cfg.*member);
+        else return std::to_string(cfg.*member);
       },
       spec.field);
 }

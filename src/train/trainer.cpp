@@ -415,8 +415,7 @@ void read_device_losses(Run& r, DeviceStep& step, StepReport& s) {
   for (size_t i = 0; i < w.losses.size(); ++i) {
     const int64_t iter = first_iter + static_cast<int64_t>(i);
     check_explosion(r.prog, r.cfg, w.losses[i], iter);
-    r.prog.history.train_iter.push_back(iter);
-    r.prog.history.train_loss.push_back(w.losses[i]);
+    r.prog.history.add_train(iter, w.losses[i]);
   }
   if (!w.losses.empty()) s.loss = w.losses.back(), s.grad_norm = w.grad_norms.back();
 }
@@ -571,8 +570,7 @@ TrainOutcome train(TrainConfig cfg) {
       r.prog.iter += 1;
       const bool report = !device_step || schedule.needs_losses(r.prog.iter, s.stop);
       if (!device_step) {
-        r.prog.history.train_iter.push_back(r.prog.iter);
-        r.prog.history.train_loss.push_back(s.loss);
+        r.prog.history.add_train(r.prog.iter, s.loss);
       } else if (report) {
         read_device_losses(r, *device_step, s);
       }

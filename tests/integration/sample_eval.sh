@@ -25,6 +25,14 @@ grep -qE "loss [0-9.]+ nats/char, [0-9.]+ bits/char over [0-9]+ characters" <<<"
 "$CHARNN" inspect "$ck" | grep -q "parameters    " || die "inspect checkpoint"
 pass "eval prints loss and bpc over the split; inspect describes a checkpoint"
 
+# --json is real JSON whatever the path holds (quotes, backslashes, tabs).
+odd=$'say "hi"\\\tx.h5'
+cp "$ck" "$odd"
+out=$("$CHARNN" eval "$odd" --data "$DATA" --split test --json)
+"$PY" -c 'import json,sys; j=json.loads(sys.argv[1]); assert j["checkpoint"]==sys.argv[2], j; assert j["split"]=="test"; assert j["loss"]>0 and j["characters"]>0, j' \
+  "$out" "$odd" || die "eval --json is not valid JSON naming the checkpoint: $out"
+pass "eval --json escapes the checkpoint path"
+
 cp "$ck" cut.h5
 truncate -s $(( $(stat -c %s cut.h5) / 2 )) cut.h5
 expect_error "cut.h5: " "$CHARNN" sample cut.h5

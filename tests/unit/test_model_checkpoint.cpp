@@ -199,3 +199,33 @@ TEST_F(CheckpointFiles, NewestIsByIterationEvenWhenNamesShareAnEpoch) {
   EXPECT_TRUE(std::filesystem::exists(dir + "/lm_gru_epoch0.00_2.8000.h5"));  // best kept
   EXPECT_FALSE(std::filesystem::exists(dir + "/lm_gru_epoch0.00_2.9000.h5"));
 }
+
+TEST_F(CheckpointFiles, TrainLossHistoryIsBoundedToTheNewestEntries) {
+  // One entry per update would grow every checkpoint of a long run without bound.
+  Checkpoint a = make();
+  for (int64_t i = 1; i <= 25000; ++i) {
+    a.progress.history.train_iter.push_back(i);
+    a.progress.history.train_loss.push_back(1.0 / static_cast<double>(i));
+  }
+  std::string path = dir + "/long.h5";
+  save_checkpoint(path, a);
+  Checkpoint b = load_checkpoint(path);
+  const auto& h = b.progress.history;
+  ASSERT_EQ(h.train_iter.size(), 10000u);
+  ASSERT_EQ(h.train_loss.size(), 10000u);
+  EXPECT_EQ(h.train_iter.front(), 15001);
+  EXPECT_EQ(h.train_iter.back(), 25000);
+  EXPECT_EQ(h.train_loss.back(), 1.0 / 25000.0);
+  EXPECT_EQ(h.val_loss, a.progress.history.val_loss);  // one per validation pass: kept whole
+}
+
+TEST(History, TrainLossesInMemoryStayBounded) {
+  History h;
+  for (int64_t i = 1; i <= 5 * static_cast<int64_t>(kTrainHistoryKept); ++i) {
+    h.add_train(i, 0.5);
+    ASSERT_LT(h.train_iter.size(), 2 * kTrainHistoryKept);
+    ASSERT_EQ(h.train_loss.size(), h.train_iter.size());
+  }
+  EXPECT_GE(h.train_iter.size(), kTrainHistoryKept);
+  EXPECT_EQ(h.train_iter.back(), 5 * static_cast<int64_t>(kTrainHistoryKept));
+}

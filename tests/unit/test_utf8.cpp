@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include "data/utf8.h"
 #include "util/status.h"
 
@@ -75,4 +77,35 @@ TEST(Utf8, EncodeRoundTrip) {
     EXPECT_EQ(decode_utf8(s, "t"), std::u32string(1, static_cast<char32_t>(cp)));
   }
   EXPECT_THROW(decode_utf8("\xFF", "t"), Error);
+}
+
+TEST(Utf8, FailureIsStickyAndFeedingMoreBytesWritesNothing) {
+  // A sequence carried over from the previous chunk that completes invalid
+  // (F4 90 80 80 is above U+10FFFF); the decoder lives on the heap so that
+  // AddressSanitizer sees any write past its carry-over buffer.
+  auto d = std::make_unique<Utf8Decoder>();
+  const unsigned char lead[] = {0xF4}, rest[] = {0x90, 0x80, 0x80};
+  int sunk = 0;
+  auto sink = [&](uint32_t) { ++sunk; };
+  EXPECT_TRUE(d->decode(lead, 1, sink));
+  EXPECT_FALSE(d->decode(rest, 3, sink));
+  EXPECT_EQ(d->error_offset(), 0u);
+  const unsigned char more[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 'a', 'b'};
+  for (int k = 0; k < 100; ++k) {
+    EXPECT_FALSE(d->decode(more, sizeof more, sink));
+    EXPECT_EQ(d->error_offset(), 0u);
+  }
+  EXPECT_FALSE(d->finish());
+  EXPECT_EQ(d->error_offset(), 0u);
+  EXPECT_EQ(sunk, 0);
+}
+
+TEST(Utf8, CarriedSequenceCutShortMidChunkReportsItsStart) {
+  // "x" F0 | 90 "A": the 4-byte sequence starting at offset 1 is cut by 'A'
+  // after one more continuation byte arrived in the second chunk.
+  Utf8Decoder d;
+  const unsigned char a[] = {'x', 0xF0}, b[] = {0x90, 'A'};
+  EXPECT_TRUE(d.decode(a, 2, [](uint32_t) {}));
+  EXPECT_FALSE(d.decode(b, 2, [](uint32_t) {}));
+  EXPECT_EQ(d.error_offset(), 1u);
 }
