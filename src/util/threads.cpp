@@ -1,6 +1,7 @@
 #include "util/threads.h"
 
 #include <dlfcn.h>
+#include <sched.h>
 #include <malloc.h>
 
 #include <algorithm>
@@ -10,8 +11,21 @@
 
 namespace charnn {
 
+int usable_cores() {
+  // The CPUs this process may run on: Slurm (--cpus-per-task, cgroups), taskset and
+  // mpirun --bind-to narrow the affinity mask, which hardware_concurrency() ignores.
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 int configure_cpu_threads(int requested, int local_ranks) {
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // A rank bound to its own cores (mpirun --bind-to core, srun --cpu-bind) sees only those;
+  // unbound ranks see the whole node and share it with the node's other ranks.
+  const int cores = usable_cores();
+  const bool bound = cores < static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (bound) local_ranks = 1;
   const int n = requested > 0 ? requested : std::max(1, cores / std::max(1, local_ranks));
   at::set_num_threads(1);
   // OpenBLAS is found at run time (Debian switches BLAS through alternatives).

@@ -8,7 +8,10 @@
 
 namespace charnn {
 
-// `requested` BLAS threads (0 = cores / ranks on this node). Returns the count used.
+// CPUs in this process's affinity mask (what taskset, Slurm and mpirun --bind-to allow).
+int usable_cores();
+// `requested` BLAS threads; 0 = the usable cores, divided among the node's ranks
+// when the process is not bound to a subset of them. Returns the count used.
 int configure_cpu_threads(int requested, int local_ranks);
 
 // glibc returns large freed blocks to the kernel (munmap / heap trim) and maps

@@ -81,4 +81,11 @@ for m in gru rnn; do
   [ "$(wc -l < $m/samples.jsonl)" = 6 ] || die "$m: expected 6 samples (2 points x 3 temperatures)"
 done
 pass "gru and rnn train; samples.jsonl gets a sample per temperature"
+# threads: 0 follows the affinity mask (Slurm cgroups, taskset, mpirun --bind-to), not the machine's core count.
+if command -v taskset >/dev/null && [ "$(nproc --all)" -gt 1 ]; then
+  out=$(taskset -c 0 "$CHARNN" train --data "$(shakespeare_h5)" "${TINY[@]}" --threads 0 --max_iters 1 --eval_val_every 1 \
+    --checkpoint_dir affinity 2>&1) || die "taskset run: $out"
+  grep -q "1 BLAS thread(s)/rank" <<<"$out" || die "taskset -c 0 should give 1 thread: $(grep BLAS <<<"$out")"
+  pass "threads 0 under taskset -c 0 uses one thread (the affinity mask, not the $(nproc --all) cores)"
+fi
 finish
