@@ -77,7 +77,7 @@ struct OptionSpec {
   const char* help;
   std::variant<int64_t TrainConfig::*, double TrainConfig::*, std::string TrainConfig::*, bool TrainConfig::*> field;
   double min = -1e300, max = 1e300;  // inclusive range for numbers
-  std::vector<std::string> choices;  // allowed values for strings (empty = any)
+  std::vector<std::string> choices{};  // allowed values for strings (empty = any)
 };
 
 const std::vector<OptionSpec>& train_options();
