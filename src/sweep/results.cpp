@@ -14,6 +14,7 @@
 #include "sweep/spec.h"
 #include "sweep/trial_status.h"
 #include "train/checkpoint_name.h"
+#include "util/csv.h"
 #include "util/fsutil.h"
 #include "util/progress.h"
 #include "util/status.h"
@@ -24,26 +25,6 @@ namespace fs = std::filesystem;
 namespace charnn {
 
 namespace {
-
-std::vector<std::string> split_csv_line(const std::string& line) {
-  std::vector<std::string> out(1);
-  bool in_quotes = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (in_quotes) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') out.back() += '"', ++i;
-      else if (c == '"') in_quotes = false;
-      else out.back() += c;
-    } else if (c == '"') {
-      in_quotes = true;
-    } else if (c == ',') {
-      out.emplace_back();
-    } else {
-      out.back() += c;
-    }
-  }
-  return out;
-}
 
 // Best checkpoint file in a run directory, by the loss in its name.
 std::string best_in_dir(const std::string& dir, double* loss_out) {
@@ -175,16 +156,10 @@ std::string format_rows(const std::vector<TrialRow>& rows, const std::string& fo
     }
     os << arr.dump(2) << "\n";
   } else if (format == "csv") {
-    auto field = [](const std::string& v) {
-      if (v.find_first_of(",\"\n") == std::string::npos) return v;
-      std::string o = "\"";
-      for (char ch : v) o += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-      return o + "\"";
-    };
-    for (size_t i = 0; i < header.size(); ++i) os << (i ? "," : "") << field(header[i]);
+    for (size_t i = 0; i < header.size(); ++i) os << (i ? "," : "") << csv_field(header[i]);
     os << "\n";
     for (auto& c : cells) {
-      for (size_t i = 0; i < c.size(); ++i) os << (i ? "," : "") << field(c[i]);
+      for (size_t i = 0; i < c.size(); ++i) os << (i ? "," : "") << csv_field(c[i]);
       os << "\n";
     }
   } else if (format == "markdown") {

@@ -11,6 +11,7 @@
 
 #include "sweep/sbatch_template.h"
 #include "sweep/trial_status.h"
+#include "util/csv.h"
 #include "util/fsutil.h"
 #include "util/status.h"
 
@@ -260,13 +261,6 @@ std::string trial_dir(const std::string& sweep_dir, int id) {
 }
 
 bool is_sweep_dir(const std::string& dir) { return path_exists(dir + "/trials.csv"); }
-
-static std::string csv_field(const std::string& v) {
-  if (v.find_first_of(",\"\n\r") == std::string::npos) return v;
-  std::string out = "\"";
-  for (char c : v) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
 
 static std::string shell_quote(const std::string& s) {
   std::string out = "'";

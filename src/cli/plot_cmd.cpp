@@ -1,0 +1,32 @@
+#include <cstdio>
+#include <filesystem>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "sweep/results.h"
+
+namespace fs = std::filesystem;
+
+namespace charnn {
+
+int cmd_plot(int argc, char** argv) {
+  std::string dir, output;
+  po::options_description desc("Options");
+  desc.add_options()("dir", po::value(&dir)->required(), "sweep or run directory")
+      ("output,o", po::value(&output), "PNG to write (default DIR/curves.png)");
+  po::positional_options_description pos;
+  pos.add("dir", 1);
+  po::variables_map vm;
+  if (!parse_or_help(argc, argv,
+                     "Usage: charnn plot DIR [--output FILE.png]\n\nPlots every trial's validation loss curve (a "
+                     "sweep), or a run's train and validation loss, to a PNG (needs gnuplot).",
+                     desc, &pos, vm))
+    return 0;
+  if (!fs::is_directory(dir)) fail(dir, ": not a directory");
+  if (output.empty()) output = dir + "/curves.png";
+  plot_curves(dir, output);
+  std::printf("%s\n", output.c_str());
+  return 0;
+}
+
+}  // namespace charnn
