@@ -48,7 +48,7 @@ int cmd_sample(int argc, char** argv) {
   CharRNN model = model_from_checkpoint(ck, torch::kCPU);
   model->eval();
   Sampler sampler(*model, ck.vocab, device);
-  if (device.is_cuda() && sampler.backend(opt) == "cpu")
+  if (device.is_cuda() && !sampler.uses_gpu(opt))
     std::fprintf(stderr, "charnn: note: sampling on the CPU (GPU kernels are for LSTMs without --top-k)\n");
   const bool tty = ::isatty(STDOUT_FILENO);
   std::string all;

@@ -97,18 +97,12 @@ void abandon_capture(void* stream) {
   }
   (void)cudaGetLastError();  // clears the error the failed capture left
 }
-
-void synchronize(int index) {
-  check(cudaSetDevice(index), "cudaSetDevice");
-  check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
-}
 #else
 std::string bus_id(int) { return "cpu"; }
 std::string describe(int) { return "no GPU"; }
 double peak_allocated_mib(int) { return 0; }
 void reset_peak(int) {}
 void abandon_capture(void*) {}
-void synchronize(int) {}
 #endif
 
 void set_math_mode(MathMode mode) {

@@ -46,7 +46,5 @@ void reset_peak(int index);
 // error, so the same work can run without a graph. Cleanup failures are
 // printed, not thrown: the caller is already handling an error.
 void abandon_capture(void* stream);
-// Waits for every kernel queued on the device.
-void synchronize(int index);
 
 }  // namespace charnn::gpu

@@ -136,7 +136,7 @@ Sampler::Sampler(CharRNNImpl& model, const Vocab& vocab, torch::Device device) :
 
 Sampler::~Sampler() = default;
 
-std::string Sampler::backend(const SampleOptions& opt) const { return gpu_ && opt.top_k == 0 ? "gpu" : "cpu"; }
+bool Sampler::uses_gpu(const SampleOptions& opt) const { return gpu_ && opt.top_k == 0; }
 
 std::vector<int64_t> Sampler::prime_ids(const SampleOptions& opt) const {
   const Vocab& vocab = *impl_->vocab;
@@ -177,7 +177,7 @@ std::string Sampler::generate(const SampleOptions& opt, const std::function<void
     out += t;
     if (emit) emit(t);
   };
-  const bool gpu = backend(opt) == "gpu";
+  const bool gpu = uses_gpu(opt);
   // The model steps on the first characters (a newline when there is no
   // primetext and the vocabulary has one, so text starts as at a line start).
   auto feed = [&](int64_t id) { gpu ? gpu_->feed(id) : s.step(id); };

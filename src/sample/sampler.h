@@ -39,8 +39,8 @@ class Sampler {
   // Returns everything emitted. Throws on primetext characters missing from the vocabulary.
   std::string generate(const SampleOptions& opt, const std::function<void(const std::string&)>& emit = nullptr);
 
-  // Where generate() runs for `opt`: "gpu" or "cpu".
-  std::string backend(const SampleOptions& opt) const;
+  // Whether generate() runs on the GPU kernels for `opt` (else on the CPU).
+  bool uses_gpu(const SampleOptions& opt) const;
 
  private:
   std::vector<int64_t> prime_ids(const SampleOptions& opt) const;

@@ -68,11 +68,8 @@ void check_one_rank_per_gpu(int index) {
 }
 
 torch::Device pick_device(const TrainConfig& cfg) {
-  const bool want_cuda = cfg.device == "cuda" || (cfg.device == "auto" && gpu::available());
-  if (!want_cuda) return torch::kCPU;
-  std::string why;
-  const int index = gpu::choose_device(comm().local_rank, comm().local_size, gpu::visible_count(), &why);
-  if (index < 0) fail("device = ", cfg.device, ": ", why);
+  const int index = gpu::resolve_device(cfg.device, comm().local_rank, comm().local_size);
+  if (index < 0) return torch::kCPU;
   if (comm().size > 1) check_one_rank_per_gpu(index);
   return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
 }
