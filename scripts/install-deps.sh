@@ -11,7 +11,7 @@ packages=(
   libopenblas0-pthread   # without it LibTorch falls back to reference BLAS: ~12x slower training
   libopenmpi-dev openmpi-bin
   libhdf5-dev hdf5-tools
-  libyaml-cpp-dev libboost-program-options-dev nlohmann-json3-dev libssl-dev
+  libyaml-cpp-dev libboost-program-options-dev nlohmann-json3-dev libfmt-dev libssl-dev
   libgtest-dev
   python3-h5py python3-numpy   # tests read and write HDF5 files the way users' scripts do
   gnuplot-nox                  # charnn plot

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "parallel/comm.h"
 #include "gpu/gpu.h"
+#include "util/log.h"
 #include "util/status.h"
 
 namespace {
@@ -55,15 +56,15 @@ int main(int argc, char** argv) {
       charnn::comm_finalize();
       return rc;
     } catch (const charnn::CollectiveError& e) {
-      if (charnn::comm().rank == 0) std::fprintf(stderr, "charnn: error: %s\n", e.what());
+      charnn::log::error_job(e.what());
       charnn::comm_finalize();
       return 1;
     } catch (const std::exception& e) {  // charnn::Error and anything else: one line, and no rank left waiting
       if (charnn::comm().size > 1) charnn::comm_abort(e.what());
-      std::fprintf(stderr, "charnn: error: %s\n", e.what());
+      charnn::log::error(e.what());
       return 1;
     }
   }
-  std::fprintf(stderr, "charnn: error: unknown command '%s'; run 'charnn --help' for the list\n", argv[1]);
+  charnn::log::error(fmt::format("unknown command '{}'; run 'charnn --help' for the list", argv[1]));
   return 2;
 }

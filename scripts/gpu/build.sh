@@ -50,10 +50,11 @@ rehearse() {
   local hide=(
     /usr/lib/"$MA"/openmpi /usr/share/openmpi /etc/openmpi /usr/lib/"$MA"/pmix2
     /usr/include/hdf5 /usr/lib/"$MA"/hdf5 /usr/include/yaml-cpp /usr/include/boost
-    /usr/include/nlohmann /usr/share/cmake/nlohmann_json /usr/include/gtest /usr/include/gmock
+    /usr/include/nlohmann /usr/share/cmake/nlohmann_json /usr/include/gtest /usr/include/gmock /usr/include/fmt
     /usr/src/googletest /usr/include/openssl /usr/include/"$MA"/openssl
     /usr/lib/"$MA"/cmake/Boost-1.74.0 /usr/lib/"$MA"/cmake/boost_headers-1.74.0
     /usr/lib/"$MA"/cmake/boost_program_options-1.74.0 /usr/lib/"$MA"/cmake/yaml-cpp /usr/lib/"$MA"/cmake/GTest
+    /usr/lib/"$MA"/cmake/fmt
     /usr/bin/orterun /usr/bin/orted /usr/bin/opal_wrapper /usr/bin/ompi_info /usr/bin/h5cc
     /usr/lib/"$MA"/libhdf5_serial.so* /usr/lib/"$MA"/libhdf5_serial.a /usr/lib/"$MA"/libyaml-cpp* /usr/lib/"$MA"/libboost_program_options*
     /usr/lib/"$MA"/libgtest* /usr/lib/"$MA"/libgmock* /usr/lib/"$MA"/libsz.so* /usr/lib/"$MA"/libaec.so*
@@ -313,7 +314,7 @@ configure() {
 configure
 
 # The bundled copies, not some other installation, must have been found.
-for v in MPI_C_HEADER_DIR HDF5_C_INCLUDE_DIR yaml-cpp_DIR Boost_DIR GTest_DIR nlohmann_json_DIR OPENSSL_INCLUDE_DIR; do
+for v in MPI_C_HEADER_DIR HDF5_C_INCLUDE_DIR yaml-cpp_DIR Boost_DIR GTest_DIR nlohmann_json_DIR fmt_DIR OPENSSL_INCLUDE_DIR; do
   val=$(sed -n "s/^$v:[A-Z]*=//p" "$BUILD/CMakeCache.txt")
   case "$val" in
     "$PREFIX"/*) say "  $v = $val" ;;

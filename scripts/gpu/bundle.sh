@@ -34,6 +34,8 @@ packages=(
   libboost-program-options-dev libboost-program-options1.74-dev libboost-program-options1.74.0
   libboost1.74-dev
   nlohmann-json3-dev
+  # fmt: the log lines (util/log).
+  libfmt-dev libfmt9
   # OpenSSL headers; libssl3 so that libcrypto.so -> libcrypto.so.3 resolves inside the prefix.
   libssl-dev libssl3
   # GoogleTest (static libs, headers, CMake config).

@@ -8,6 +8,7 @@
 #include "sample/sampler.h"
 #include "train/checkpoint.h"
 #include "util/fsutil.h"
+#include "util/log.h"
 
 namespace charnn {
 
@@ -49,7 +50,7 @@ int cmd_sample(int argc, char** argv) {
   model->eval();
   Sampler sampler(*model, ck.vocab, device);
   if (device.is_cuda() && !sampler.uses_gpu(opt))
-    std::fprintf(stderr, "charnn: note: sampling on the CPU (GPU kernels are for LSTMs without --top-k)\n");
+    log::note("sampling on the CPU (GPU kernels are for LSTMs without --top-k)");
   const bool tty = ::isatty(STDOUT_FILENO);
   std::string all;
   for (int s = 0; s < num_samples; ++s) {

@@ -1,6 +1,4 @@
 #include <limits.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -13,8 +11,8 @@
 #include "sweep/results.h"
 #include "sweep/spec.h"
 #include "util/fsutil.h"
+#include "util/process.h"
 
-extern char** environ;
 namespace fs = std::filesystem;
 
 namespace charnn {
@@ -68,32 +66,12 @@ int sweep_submit(int argc, char** argv) {
   if (!is_sweep_dir(dir)) fail(dir, ": not a planned sweep (no trials.csv); run 'charnn sweep plan' first");
   const std::string script = dir + "/sweep.sbatch";
   require_readable_file(script, "job script");
-  int pipefd[2];
-  if (pipe(pipefd) != 0) fail("pipe failed");
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&fa, pipefd[0]);
-  std::vector<std::string> args = {"sbatch", "--parsable", script};
-  std::vector<char*> av;
-  for (auto& a : args) av.push_back(const_cast<char*>(a.c_str()));
-  av.push_back(nullptr);
-  pid_t pid;
-  int rc = posix_spawnp(&pid, "sbatch", &fa, nullptr, av.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  close(pipefd[1]);
-  if (rc != 0) {
-    close(pipefd[0]);
-    fail("sbatch not found: is this a Slurm login node? (or run the trials here: charnn sweep run ", dir, " --local)");
-  }
-  std::string out;
-  char buf[256];
-  for (ssize_t n; (n = read(pipefd[0], buf, sizeof buf)) > 0;) out.append(buf, n);
-  close(pipefd[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) fail("sbatch ", script, " failed (its message is above)");
-  std::string job = out.substr(0, out.find_first_of(";\n"));
+  SpawnOptions so;
+  so.capture_stdout = true;
+  so.missing_hint = cat("is this a Slurm login node? (or run the trials here: charnn sweep run ", dir, " --local)");
+  const ProcessResult res = run_process({"sbatch", "--parsable", script}, so);
+  if (res.exit_code != 0) fail("sbatch ", script, " failed (its message is above)");
+  std::string job = res.out.substr(0, res.out.find_first_of(";\n"));
   std::ofstream(dir + "/jobs.txt", std::ios::app) << job << "\n";
   std::printf("%s\n", job.c_str());
   return 0;

@@ -119,9 +119,7 @@ std::shared_ptr<Corpus> Corpus::open(const std::string& path, const std::string&
       c->sizes_[s] = d[0];
     }
   } catch (const Error& e) {
-    std::string msg = e.what();
-    if (msg.rfind(path, 0) == 0) throw;
-    fail(path, ": ", msg);
+    rethrow_with_context(path, e);
   }
   if (c->vocab_.size() == 0) fail(path, ": empty vocabulary");
   return c;

@@ -10,6 +10,7 @@
 
 #include <cstdio>
 
+#include "util/log.h"
 #include "util/status.h"
 
 namespace charnn::gpu {
@@ -85,7 +86,7 @@ void reset_peak(int index) { c10::cuda::CUDACachingAllocator::resetPeakStats(sta
 
 void abandon_capture(void* stream) {
   auto warn = [](cudaError_t e, const char* what) {
-    if (e != cudaSuccess) std::fprintf(stderr, "charnn: warning: %s: %s\n", what, cudaGetErrorString(e));
+    if (e != cudaSuccess) log::warn_rank("{}: {}", what, cudaGetErrorString(e));
   };
   auto s = static_cast<cudaStream_t>(stream);
   cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;

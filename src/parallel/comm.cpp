@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "util/log.h"
 #include "util/status.h"
 
 namespace charnn {
@@ -48,6 +49,7 @@ const Comm& comm_init(int* argc, char*** argv) {
   g_comm.mpi = true;
   MPI_Comm_rank(MPI_COMM_WORLD, &g_comm.rank);
   MPI_Comm_size(MPI_COMM_WORLD, &g_comm.size);
+  log::set_rank(g_comm.rank, g_comm.size);
   MPI_Comm local;
   MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, g_comm.rank, MPI_INFO_NULL, &local);
   MPI_Comm_rank(local, &g_comm.local_rank);
@@ -70,11 +72,8 @@ void comm_finalize() {
   }
 }
 
-std::string rank_prefix() { return g_comm.size > 1 ? cat("[rank ", g_comm.rank, "] ") : std::string(); }
-
 void comm_abort(const std::string& message, int code) {
-  std::fprintf(stderr, "charnn: error: %s%s\n", rank_prefix().c_str(), message.c_str());
-  std::fflush(stderr);
+  log::error(message);
   if (g_comm.mpi) MPI_Abort(MPI_COMM_WORLD, code);
   std::exit(code);
 }

@@ -21,8 +21,6 @@ const Comm& comm();
 void comm_finalize();
 // Ends every rank of the job (MPI_Abort) after printing `message` with this rank's prefix.
 [[noreturn]] void comm_abort(const std::string& message, int code = 1);
-// "[rank 3] " in a multi-rank job, "" otherwise.
-std::string rank_prefix();
 
 void allreduce_sum(double* v, size_t n);
 void allreduce_sum(float* v, size_t n);

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "util/log.h"
 #include "util/status.h"
 
 namespace charnn {
@@ -49,7 +50,7 @@ void nccl_destroy(NcclComm* c) {
   if (c->comm) {
     // Teardown must not throw: a failure here is reported and the process goes on exiting.
     const ncclResult_t r = ncclCommDestroy(c->comm);
-    if (r != ncclSuccess) std::fprintf(stderr, "charnn: warning: ncclCommDestroy: %s\n", ncclGetErrorString(r));
+    if (r != ncclSuccess) log::warn_rank("ncclCommDestroy: {}", ncclGetErrorString(r));
   }
   delete c;
 }

@@ -8,6 +8,7 @@
 #include "model/charrnn.h"
 #include "sample/lstm_sample_kernels.h"
 #include "gpu/gpu.h"
+#include "util/log.h"
 #include "util/status.h"
 
 namespace charnn {
@@ -132,7 +133,7 @@ void GpuLstmSampler::start(uint64_t seed, double temperature, bool argmax) {
     // Without a graph the same kernels are launched one by one (generate).
     gpu::abandon_capture(s.stream.stream());
     (void)g.release();
-    std::fprintf(stderr, "charnn: warning: sampling without a CUDA graph: %s\n", e.what());
+    log::warn_rank("sampling without a CUDA graph: {}", e.what());
   }
   s.p = 0;  // capture launched nothing; the state is still the zero state in buffer 0
   argmax_ = argmax;

@@ -1,6 +1,6 @@
 // Running a sweep's trials on this machine, without Slurm: up to `parallel`
 // trials at once, each `charnn train --trial-dir` (under mpirun when ranks > 1).
-// Processes are started with posix_spawn and an argument vector: no shell.
+// Processes are started by util/process (an argument vector, no shell).
 #pragma once
 #include <string>
 

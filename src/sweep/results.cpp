@@ -1,8 +1,5 @@
 #include "sweep/results.h"
 
-#include <spawn.h>
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -16,10 +13,9 @@
 #include "train/checkpoint_name.h"
 #include "util/csv.h"
 #include "util/fsutil.h"
+#include "util/process.h"
 #include "util/progress.h"
 #include "util/status.h"
-
-extern char** environ;
 namespace fs = std::filesystem;
 
 namespace charnn {
@@ -212,8 +208,9 @@ void plot_curves(const std::string& dir, const std::string& png) {
   const bool sweep = is_sweep_dir(dir);
   if (sweep) rows = read_sweep(dir);
   else rows = {read_run(dir)};
-  std::string tmp = temp_path_for(png);
-  const std::string data = tmp + ".dat";
+  const std::string tmp = temp_path_for(png);
+  const std::string data = tmp + ".dat", script_path = tmp + ".gp";
+  const ScratchFiles scratch({data, script_path, tmp});  // gone on every way out; tmp is renamed to png on success
   std::ofstream out(data);
   std::string plots;
   int block = 0;
@@ -232,28 +229,16 @@ void plot_curves(const std::string& dir, const std::string& png) {
     add(r.val_curve, label, "linespoints lw 2 pt 7 ps 0.6");
   }
   out.close();
-  if (plots.empty()) {
-    std::remove(data.c_str());
-    fail(dir, ": no loss curves yet (metrics.jsonl has no train or val lines)");
-  }
+  if (plots.empty()) fail(dir, ": no loss curves yet (metrics.jsonl has no train or val lines)");
   const std::string script = cat("set terminal pngcairo noenhanced size 1200,750 font 'Sans,11'\n", "set output '", tmp, "'\n",
                                  "set title '", sweep ? "validation loss per trial" : "training and validation loss",
                                  "'\nset xlabel 'iteration'\nset ylabel 'loss (nats/char)'\nset grid\n",
                                  "set key outside right top\nplot ", plots, "\n");
-  const std::string script_path = tmp + ".gp";
   write_file_atomic(script_path, script);
-  pid_t pid;
-  std::vector<char*> argv = {const_cast<char*>("gnuplot"), const_cast<char*>(script_path.c_str()), nullptr};
-  int rc = posix_spawnp(&pid, "gnuplot", nullptr, nullptr, argv.data(), environ);
-  int status = 0;
-  if (rc == 0) waitpid(pid, &status, 0);
-  std::remove(data.c_str());
-  std::remove(script_path.c_str());
-  if (rc != 0) fail("plot: gnuplot not found; install Debian's gnuplot-nox");
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !path_exists(tmp)) {
-    std::remove(tmp.c_str());
-    fail("plot: gnuplot failed to write ", png);
-  }
+  SpawnOptions so;
+  so.missing_hint = "install Debian's gnuplot-nox";
+  const int code = run_process({"gnuplot", script_path}, so).exit_code;
+  if (code != 0 || !path_exists(tmp)) fail("plot: gnuplot failed to write ", png);
   commit_file(tmp, png);
 }
 

@@ -178,9 +178,7 @@ Checkpoint load_checkpoint(const std::string& path) {
     ck.progress.history.val_iter = h5::read_array<int64_t>(hg, "val_iter");
     ck.progress.history.val_loss = h5::read_array<double>(hg, "val_loss");
   } catch (const Error& e) {
-    std::string msg = e.what();
-    if (msg.rfind(path, 0) == 0) throw;
-    fail(path, ": ", msg);
+    rethrow_with_context(path, e);
   } catch (const c10::Error& e) {
     fail(path, ": corrupt checkpoint (", e.what_without_backtrace(), ")");
   }

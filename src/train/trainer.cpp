@@ -23,6 +23,7 @@
 #include "train/schedule.h"
 #include "train/optim.h"
 #include "util/fsutil.h"
+#include "util/log.h"
 #include "util/progress.h"
 #include "util/threads.h"
 #include "util/status.h"
@@ -77,10 +78,9 @@ torch::Device pick_device(const TrainConfig& cfg) {
 // Logs a warning (rank 0 only) when a setting is replaced by the checkpoint's.
 template <typename T>
 void adopt(T& ours, const T& theirs, const char* name, const std::string& ck_path, bool quiet = false) {
-  if (ours != theirs && !quiet && comm().rank == 0)
-    std::fprintf(stderr, "charnn: warning: %s = %s from the command line/config differs from the checkpoint %s "
-                         "(%s); using the checkpoint's\n",
-                 name, cat(ours).c_str(), ck_path.c_str(), cat(theirs).c_str());
+  if (ours != theirs && !quiet)
+    log::warn("{} = {} from the command line/config differs from the checkpoint {} ({}); using the checkpoint's", name,
+              cat(ours), ck_path, cat(theirs));
   ours = theirs;
 }
 
@@ -127,9 +127,7 @@ void set_rng_bytes(torch::Device device, const uint8_t* p, size_t n) {
     std::lock_guard<std::mutex> lock(gen.mutex());
     const size_t len = static_cast<size_t>(gen.get_state().numel());
     if (used + len > n) {  // a CPU checkpoint resumed on a GPU: the GPU generator keeps its seed
-      if (comm().rank == 0)
-        std::fprintf(stderr, "charnn: warning: the checkpoint has no GPU random state; dropout on the GPU "
-                             "will not repeat the original run's masks\n");
+      log::warn("the checkpoint has no GPU random state; dropout on the GPU will not repeat the original run's masks");
       return;
     }
     torch::Tensor s = torch::empty({static_cast<int64_t>(len)}, torch::kUInt8);
@@ -249,9 +247,8 @@ void build_model(Run& r, const Checkpoint* ck) {
   if (r.device.is_cuda()) {
     gpu::set_math_mode(cfg.precision == "fp32" ? gpu::MathMode::FP32 : gpu::MathMode::TF32);
     r.model->set_bf16(cfg.precision == "bf16");
-  } else if (cfg.precision != "fp32" && r.lead) {
-    std::fprintf(stderr, "charnn: warning: precision = %s applies to GPUs; the CPU computes in fp32\n",
-                 cfg.precision.c_str());
+  } else if (cfg.precision != "fp32") {
+    log::warn("precision = {} applies to GPUs; the CPU computes in fp32", cfg.precision);
   }
   const uint64_t mine = checksum(r.fp.data);
   uint64_t root = mine;
@@ -278,11 +275,10 @@ void plan_batches(Run& r) {
   if (val_tokens == 0) fail(cfg.data, ": the val split is empty; preprocess with --val-frac > 0");
   if (make_layout(val_tokens, B, T).batches == 0)
     fail(cfg.data, ": ", too_small_message(val_tokens, B, T, 1, 1, "val"), " (evaluation uses batch_size streams in all)");
-  if (r.lead && r.layout.batches < 50)
-    std::fprintf(stderr, "charnn: warning: only %ld batches per epoch (train split %lu tokens, batch_size %ld x "
-                         "seq_length %ld x %d ranks); consider smaller settings or more data\n",
-                 static_cast<long>(r.layout.batches), static_cast<unsigned long>(train_tokens), static_cast<long>(B),
-                 static_cast<long>(T), r.c.size);
+  if (r.layout.batches < 50)
+    log::warn("only {} batches per epoch (train split {} tokens, batch_size {} x seq_length {} x {} ranks); consider "
+              "smaller settings or more data",
+              r.layout.batches, train_tokens, B, T, r.c.size);
 }
 
 // Resume: optimizer moments, progress, and (same rank layout) every rank's
@@ -312,15 +308,11 @@ void restore(Run& r, const Checkpoint& ck) {
     const double frac = ck.epoch_float - std::floor(ck.epoch_float);
     r.prog.batch_in_epoch =
         std::min<int64_t>(static_cast<int64_t>(frac * r.updates_per_epoch), r.updates_per_epoch - 1) * K;
-    if (r.lead)
-      std::fprintf(stderr, "charnn: warning: %s was written by %d rank(s) x %ld streams, resuming with %d x %ld: "
-                           "streams re-partitioned, hidden state reset, data position kept at epoch %.2f\n",
-                   r.resume_path.c_str(), ck.world_size, static_cast<long>(ck.streams_per_rank), r.c.size,
-                   static_cast<long>(B), ck.epoch_float);
+    log::warn("{} was written by {} rank(s) x {} streams, resuming with {} x {}: streams re-partitioned, hidden "
+              "state reset, data position kept at epoch {:.2f}",
+              r.resume_path, ck.world_size, ck.streams_per_rank, r.c.size, B, ck.epoch_float);
   }
-  if (r.lead)
-    std::fprintf(stderr, "charnn: resuming from %s at iteration %ld (epoch %.2f)\n", r.resume_path.c_str(),
-                 static_cast<long>(r.prog.iter), ck.epoch_float);
+  log::info("resuming from {} at iteration {} (epoch {:.2f})", r.resume_path, r.prog.iter, ck.epoch_float);
 }
 
 // Set-up, in order: threads, device, corpus, what a checkpoint decides, the
@@ -335,7 +327,7 @@ void set_up(Run& r) {
   build_model(r, ck.get());
   plan_batches(r);
   if (ck && !r.resume_path.empty()) restore(r, *ck);
-  else if (ck && r.lead) std::fprintf(stderr, "charnn: initialised weights from %s\n", r.cfg.init_from.c_str());
+  else if (ck) log::info("initialised weights from {}", r.cfg.init_from);
   r.wall_before = r.prog.wall_seconds;
 }
 
@@ -418,7 +410,7 @@ void read_device_losses(Run& r, DeviceStep& step, StepReport& s) {
 }
 
 // Validation, then a checkpoint (every rank joins: the hidden state and RNG are gathered; rank 0 writes).
-void evaluate_and_save(Run& r, RunDir& dir, ProgressDisplay& display, const char* why) {
+void evaluate_and_save(Run& r, RunDir& dir, const char* why) {
   const TrainConfig& cfg = r.cfg;
   EvalResult ev = evaluate(*r.model, r.corpus, Split::Val, cfg.batch_size, cfg.seq_length, cfg.val_max_batches,
                            r.device);
@@ -437,12 +429,12 @@ void evaluate_and_save(Run& r, RunDir& dir, ProgressDisplay& display, const char
   r.best_path = apply_retention(cfg.checkpoint_dir, cfg.savefile, cfg.keep_last, cfg.keep_best);
   dir.metric({{"event", "val"}, {"iter", r.prog.iter}, {"epoch", r.epoch()}, {"val_loss", ev.loss},
               {"val_bpc", ev.loss / std::log(2.0)}, {"checkpoint", path}, {"reason", why}, {"wall", r.total_wall()}});
-  display.message(cat("val loss ", ev.loss, " nats/char (", ev.loss / std::log(2.0), " bpc) at iteration ",
-                      r.prog.iter, ", epoch ", r.epoch(), " -> ", path));
+  log::info("val loss {:.6g} nats/char ({:.6g} bpc) at iteration {}, epoch {:.6g} -> {}", ev.loss,
+            ev.loss / std::log(2.0), r.prog.iter, r.epoch(), path);
 }
 
 // Progress samples at each configured temperature (rank 0, on the CPU).
-void progress_sample(Run& r, RunDir& dir, ProgressDisplay& display) {
+void progress_sample(Run& r, RunDir& dir) {
   if (!r.lead) return;
   Sampler sampler(*r.model, r.corpus->vocab());
   for (double temp : parse_double_list(r.cfg.sample_temperatures, "sample_temperatures")) {
@@ -452,13 +444,14 @@ void progress_sample(Run& r, RunDir& dir, ProgressDisplay& display) {
     so.seed = static_cast<uint64_t>(r.cfg.seed + r.prog.iter);
     std::string text = sampler.generate(so);
     dir.sample({{"iter", r.prog.iter}, {"temperature", temp}, {"text", text}});
-    display.message(cat("--- sample at iteration ", r.prog.iter, ", temperature ", temp, " ---\n", text, "\n---"));
+    log::progress(fmt::format("--- sample at iteration {}, temperature {} ---\n{}\n---", r.prog.iter, temp, text),
+                  false);
   }
 }
 
 // The single-GPU step (train/device_step.h) when this run can use it: one
 // rank on a GPU, grad_accum 1, no forced reducer; null otherwise.
-std::unique_ptr<DeviceStep> make_device_step(Run& r, const GradReducer& reducer, ProgressDisplay& display) {
+std::unique_ptr<DeviceStep> make_device_step(Run& r, const GradReducer& reducer) {
   const bool single_gpu = r.device.is_cuda() && !reducer.active() && r.cfg.grad_accum == 1;
   if (r.cfg.cuda_graph == "on" && !single_gpu)
     fail("cuda_graph = on needs a GPU (device: cuda), one rank and grad_accum 1; set cuda_graph: auto or off");
@@ -469,12 +462,9 @@ std::unique_ptr<DeviceStep> make_device_step(Run& r, const GradReducer& reducer,
                                            r.cfg.cuda_graph != "off");
   if (r.cfg.cuda_graph == "on" && !step->graphed())
     fail("cuda_graph = on, but the training step could not be captured as a CUDA graph: ", step->graph_note());
-  if (r.lead && !step->graph_note().empty())
-    display.message(cat("warning: training without a CUDA graph (the step could not be captured: ",
-                        step->graph_note(), ")"));
-  if (r.lead)
-    display.message(cat("single-GPU step: ", step->graphed() ? "CUDA graph" : "eager",
-                        ", no host synchronisation between log lines"));
+  if (!step->graph_note().empty())
+    log::warn("training without a CUDA graph (the step could not be captured: {})", step->graph_note());
+  log::info("single-GPU step: {}, no host synchronisation between log lines", step->graphed() ? "CUDA graph" : "eager");
   return step;
 }
 
@@ -492,16 +482,12 @@ struct LogWindow {
 void start_lines(const Run& r, const GradReducer& reducer, RunDir& dir) {
   if (!r.lead) return;
   if (reducer.active())
-    std::fprintf(stderr, "charnn: gradients all-reduced over %d rank(s) with %s in %zu bucket(s)%s\n", r.c.size,
-                 reducer.backend(), reducer.bucket_count(), r.cfg.overlap ? ", overlapped with backward" : "");
-  std::fprintf(stderr,
-               "charnn: %s %ldx%ld, %ld parameters, vocab %zu | %d rank(s) x batch %ld x seq %ld | %ld batches/epoch, "
-               "%ld iterations | device %s, %d BLAS thread(s)/rank\n",
-               r.cfg.model.c_str(), static_cast<long>(r.cfg.num_layers), static_cast<long>(r.cfg.rnn_size),
-               static_cast<long>(r.fp.data.numel()), r.corpus->vocab().size(), r.c.size,
-               static_cast<long>(r.cfg.batch_size), static_cast<long>(r.cfg.seq_length),
-               static_cast<long>(r.layout.batches), static_cast<long>(r.total_iters), r.device.str().c_str(),
-               r.blas_threads);
+    log::info("gradients all-reduced over {} rank(s) with {} in {} bucket(s){}", r.c.size, reducer.backend(),
+              reducer.bucket_count(), r.cfg.overlap ? ", overlapped with backward" : "");
+  log::info("{} {}x{}, {} parameters, vocab {} | {} rank(s) x batch {} x seq {} | {} batches/epoch, {} iterations | "
+            "device {}, {} BLAS thread(s)/rank",
+            r.cfg.model, r.cfg.num_layers, r.cfg.rnn_size, r.fp.data.numel(), r.corpus->vocab().size(), r.c.size,
+            r.cfg.batch_size, r.cfg.seq_length, r.layout.batches, r.total_iters, r.device.str(), r.blas_threads);
   dir.metric({{"event", "start"}, {"iter", r.prog.iter}, {"world_size", r.c.size}, {"parameters", r.fp.data.numel()},
               {"total_iters", r.total_iters}, {"batches_per_epoch", r.layout.batches},
               {"resumed", !r.resume_path.empty()}});
@@ -544,7 +530,7 @@ TrainOutcome train(TrainConfig cfg) {
   ProgressDisplay display(r.lead ? r.cfg.progress : "lines", r.cfg.print_every);
   const Schedule schedule(r.cfg, r.total_iters);
   BatchSource train_src(r.corpus, Split::Train, r.layout, r.c.rank * r.cfg.batch_size, r.cfg.batch_size);
-  std::unique_ptr<DeviceStep> device_step = make_device_step(r, reducer, display);
+  std::unique_ptr<DeviceStep> device_step = make_device_step(r, reducer);
   const double chars_per_iter =
       static_cast<double>(r.cfg.batch_size) * r.cfg.seq_length * r.cfg.grad_accum * r.c.size;
   LogWindow window;
@@ -586,14 +572,14 @@ TrainOutcome train(TrainConfig cfg) {
                         seconds_since(r.t_start)});
       if (schedule.log(r.prog.iter)) log_train(r, dir, window, s, lr);  // the line itself: rank 0's RunDir
       if (s.stop) {
-        if (r.lead) display.message(cat("stop requested (signal) at iteration ", r.prog.iter, "; writing a checkpoint"));
-        evaluate_and_save(r, dir, display, "preempted");
+        log::info("stop requested (signal) at iteration {}; writing a checkpoint", r.prog.iter);
+        evaluate_and_save(r, dir, "preempted");
         display.finish();
         return outcome_of(r, kExitPreempted);
       }
       if (schedule.evaluate(r.prog.iter))
-        evaluate_and_save(r, dir, display, schedule.done(r.prog.iter) ? "final" : "periodic");
-      if (schedule.sample(r.prog.iter)) progress_sample(r, dir, display);
+        evaluate_and_save(r, dir, schedule.done(r.prog.iter) ? "final" : "periodic");
+      if (schedule.sample(r.prog.iter)) progress_sample(r, dir);
     }
   } catch (const CollectiveError&) {
     display.finish();  // the error line must not land inside a progress bar
@@ -601,9 +587,8 @@ TrainOutcome train(TrainConfig cfg) {
   }
   display.finish();
   if (r.lead) {
-    std::fprintf(stderr, "charnn: done: %ld iterations; best val loss %.4f nats/char (%.4f bpc) at iteration %ld: %s\n",
-                 static_cast<long>(r.prog.iter), r.prog.best_val_loss, r.prog.best_val_loss / std::log(2.0),
-                 static_cast<long>(r.prog.best_val_iter), r.best_path.c_str());
+    log::info("done: {} iterations; best val loss {:.4f} nats/char ({:.4f} bpc) at iteration {}: {}", r.prog.iter,
+              r.prog.best_val_loss, r.prog.best_val_loss / std::log(2.0), r.prog.best_val_iter, r.best_path);
     dir.metric({{"event", "done"}, {"iter", r.prog.iter}, {"best_val_loss", r.prog.best_val_loss},
                 {"best_checkpoint", r.best_path}, {"wall", r.total_wall()}});
   }

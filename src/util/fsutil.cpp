@@ -117,4 +117,8 @@ void replace_symlink(const std::string& target, const std::string& link) {
     fail(link, ": cannot replace link: ", std::strerror(errno));
 }
 
+ScratchFiles::~ScratchFiles() {
+  for (const auto& p : paths_) ::unlink(p.c_str());  // ENOENT (already renamed or never made) is fine
+}
+
 }  // namespace charnn

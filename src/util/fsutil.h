@@ -3,6 +3,7 @@
 // at any point leaves the previous file (or nothing) under the real name.
 #pragma once
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace charnn {
@@ -27,6 +28,19 @@ bool path_exists(const std::string& path);
 // which the dynamic linker binds ahead of libstdc++'s, and it crashed there
 // (a call through a null pointer, seen with LibTorch 2.11 on the GPU machine).
 void remove_tree(const std::string& path);
+// Removes its files when it goes out of scope, on every way out (scratch
+// files, or a temporary that a successful commit_file has already renamed).
+class ScratchFiles {
+ public:
+  explicit ScratchFiles(std::vector<std::string> paths) : paths_(std::move(paths)) {}
+  ScratchFiles(const ScratchFiles&) = delete;
+  ScratchFiles& operator=(const ScratchFiles&) = delete;
+  ~ScratchFiles();
+
+ private:
+  std::vector<std::string> paths_;
+};
+
 // Replace (atomically) a symlink `link` so it points at `target`.
 void replace_symlink(const std::string& target, const std::string& link);
 

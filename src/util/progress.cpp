@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "util/log.h"
+
 namespace charnn {
 
 std::string format_duration(double s) {
@@ -25,29 +27,18 @@ void ProgressDisplay::update(const ProgressLine& p) {
     int filled = p.total_iters > 0 ? static_cast<int>(width * p.iter / p.total_iters) : 0;
     std::string bar(filled, '#');
     bar += std::string(width - filled, '.');
-    std::fprintf(stderr, "\r\033[K[%s] ep %.2f  it %ld/%ld  loss %.4f  %.0f ch/s  ETA %s", bar.c_str(), p.epoch,
-                 static_cast<long>(p.iter), static_cast<long>(p.total_iters), p.loss, p.chars_per_sec,
-                 format_duration(eta).c_str());
-    std::fflush(stderr);
-    bar_drawn_ = true;
+    log::progress(fmt::format("[{}] ep {:.2f}  it {}/{}  loss {:.4f}  {:.0f} ch/s  ETA {}", bar, p.epoch, p.iter,
+                              p.total_iters, p.loss, p.chars_per_sec, format_duration(eta)),
+                  true);
     return;
   }
   if (p.iter % print_every_ != 0 && p.iter != p.total_iters) return;
-  std::fprintf(stderr, "iter %ld/%ld  epoch %.2f  loss %.4f  lr %.3g  grad_norm %.3f  %.0f chars/s  elapsed %s  ETA %s\n",
-               static_cast<long>(p.iter), static_cast<long>(p.total_iters), p.epoch, p.loss, p.lr, p.grad_norm,
-               p.chars_per_sec, format_duration(p.elapsed).c_str(), format_duration(eta).c_str());
-  std::fflush(stderr);
+  log::progress(fmt::format("iter {}/{}  epoch {:.2f}  loss {:.4f}  lr {:.3g}  grad_norm {:.3f}  {:.0f} chars/s  elapsed {}  ETA {}",
+                            p.iter, p.total_iters, p.epoch, p.loss, p.lr, p.grad_norm, p.chars_per_sec,
+                            format_duration(p.elapsed), format_duration(eta)),
+                false);
 }
 
-void ProgressDisplay::message(const std::string& text) {
-  if (bar_ && bar_drawn_) std::fprintf(stderr, "\r\033[K");
-  std::fprintf(stderr, "%s\n", text.c_str());
-  std::fflush(stderr);
-}
-
-void ProgressDisplay::finish() {
-  if (bar_ && bar_drawn_) std::fprintf(stderr, "\n");
-  bar_drawn_ = false;
-}
+void ProgressDisplay::finish() { log::end_transient(); }
 
 }  // namespace charnn

@@ -1,5 +1,6 @@
 // Training progress for people: a live bar on a terminal, or one plain line
 // every `print_every` iterations when output goes to a file (Slurm logs).
+// Both are drawn through util/log, which keeps other lines out of the bar.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -21,14 +22,11 @@ class ProgressDisplay {
   // mode: "auto" (bar when stderr is a terminal), "bar" or "lines".
   ProgressDisplay(const std::string& mode, int64_t print_every);
   void update(const ProgressLine& p);
-  // A message that must not be overwritten by the bar (eval results, warnings).
-  void message(const std::string& text);
   void finish();
 
  private:
   bool bar_;
   int64_t print_every_;
-  bool bar_drawn_ = false;
 };
 
 std::string format_duration(double seconds);

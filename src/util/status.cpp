@@ -4,6 +4,12 @@
 
 namespace charnn {
 
+void rethrow_with_context(const std::string& context, const Error& e) {
+  const std::string msg = e.what();
+  if (msg.rfind(context, 0) == 0) throw e;
+  throw Error(context + ": " + msg);
+}
+
 std::string human_bytes(double bytes) {
   const char* units[] = {"B", "kB", "MB", "GB", "TB"};
   int u = 0;

@@ -29,6 +29,12 @@ template <typename... Args>
   throw Error(cat(args...));
 }
 
+// Throws `e` again as "CONTEXT: message" (the file a lower layer was reading
+// when it failed), unless the message already starts with the context.
+// For catch blocks around a whole read:
+//   try { ... } catch (const Error& e) { rethrow_with_context(path, e); }
+[[noreturn]] void rethrow_with_context(const std::string& context, const Error& e);
+
 // Human-readable byte count ("1.06 MB").
 std::string human_bytes(double bytes);
 // A string with control characters and quotes escaped, for error messages.
