@@ -24,7 +24,7 @@ namespace charnn {
 int run_sweep_locally(const std::string& dir, const LocalRunOptions& opt) {
   std::vector<int> todo;
   for (const auto& r : read_sweep(dir))
-    if (r.status != "done") todo.push_back(r.id);
+    if (r.status != TrialState::done) todo.push_back(r.id);
   std::sort(todo.begin(), todo.end());
   std::map<pid_t, int> running;
   int failed = 0;
@@ -63,7 +63,8 @@ int run_sweep_locally(const std::string& dir, const LocalRunOptions& opt) {
     const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     const TrialStatus st = read_trial_status(trial_dir(dir, id));
     if (code != 0) ++failed;
-    std::fprintf(stderr, "charnn sweep: trial %d %s (exit %d)%s%s\n", id, code == 0 ? "done" : "failed", code,
+    const TrialState ended = code == 0 ? TrialState::done : TrialState::failed;
+    std::fprintf(stderr, "charnn sweep: trial %d %s (exit %d)%s%s\n", id, to_string(ended), code,
                  st.best_val_loss > 0 ? cat(", best val loss ", st.best_val_loss).c_str() : "",
                  st.message.empty() ? "" : (": " + st.message).c_str());
   }

@@ -59,6 +59,18 @@ if command -v gnuplot >/dev/null; then
   pass "plot writes a PNG for a sweep and for a run"
 fi
 
+# Relative input paths are relative to the spec's folder, like base_config, not
+# to the directory the sweep is planned from.
+mkdir -p specs elsewhere
+printf 'base: {data: corpus/ts.h5}\nsweep:\n  parameters:\n    init_from: [init/lm.h5]\n' > specs/rel.yaml
+(cd elsewhere && "$CHARNN" sweep plan ../specs/rel.yaml --dir rel >/dev/null) || die "plan from another directory"
+SPECS=$(readlink -f specs)
+grep -qxF "data: \"$SPECS/corpus/ts.h5\"" elsewhere/rel/trials/0000/config.yaml ||
+  die "data not relative to the spec: $(grep '^data:' elsewhere/rel/trials/0000/config.yaml)"
+grep -qxF "init_from: \"$SPECS/init/lm.h5\"" elsewhere/rel/trials/0000/config.yaml ||
+  die "swept init_from not relative to the spec: $(grep '^init_from:' elsewhere/rel/trials/0000/config.yaml)"
+pass "relative data and init_from (base or swept) resolve against the spec's folder, wherever one plans from"
+
 # Validation of the spec itself.
 printf 'base: {data: x.h5}\nsweep:\n  method: grid\n  parameters:\n    rnn_sise: [1, 2]\n' > bad1.yaml
 expect_error "bad1.yaml:5: unknown option 'rnn_sise'; did you mean 'rnn_size'?" "$CHARNN" sweep plan bad1.yaml --dir b1
