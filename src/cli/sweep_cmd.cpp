@@ -51,7 +51,7 @@ int sweep_plan(int argc, char** argv) {
   auto trials = plan_sweep(spec, {dir, force, self_path()});
   std::printf("%s: %zu trial(s) planned (%s); submit with 'charnn sweep submit %s' or run here with "
               "'charnn sweep run %s --local'\n",
-              dir.c_str(), trials.size(), spec.method.c_str(), dir.c_str(), dir.c_str());
+              dir.c_str(), trials.size(), to_string(spec.method), dir.c_str(), dir.c_str());
   return 0;
 }
 
@@ -94,17 +94,18 @@ int sweep_run(int argc, char** argv) {
   if (!parse_or_help(argc, argv, kSweepUsage, desc, &pos, vm)) return 0;
   if (!local) fail("sweep run: pass --local to run the trials here (on a cluster use 'charnn sweep submit')");
   if (parallel < 1) fail("--parallel ", parallel, ": expected >= 1");
-  SweepSpec spec;
+  SlurmResources res;
   if (fs::is_directory(target)) {
     dir = target;
     if (!is_sweep_dir(dir)) fail(dir, ": not a planned sweep (no trials.csv)");
-    spec = load_sweep_spec(dir + "/sweep.yaml");
+    res = planned_resources(dir);
   } else {
-    spec = load_sweep_spec(target);
+    const SweepSpec spec = load_sweep_spec(target);
     if (dir.empty()) dir = "runs/" + spec.name;
     if (!is_sweep_dir(dir) || force) plan_sweep(spec, {dir, force || is_sweep_dir(dir), self_path()});
+    res = spec.slurm;
   }
-  LocalRunOptions lo{parallel, ranks > 0 ? ranks : static_cast<int>(spec.slurm.ranks), self_path()};
+  LocalRunOptions lo{parallel, ranks > 0 ? ranks : static_cast<int>(res.ranks), self_path()};
   int failed = run_sweep_locally(dir, lo);
   std::fputs(format_rows(read_sweep(dir), "table").c_str(), stdout);
   if (failed > 0) fail(failed, " trial(s) failed; see ", dir, "/logs/");

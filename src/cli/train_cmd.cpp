@@ -34,20 +34,22 @@ int cmd_train(int argc, char** argv) {
   const char* restarts = std::getenv("SLURM_RESTART_COUNT");
   if (job && task) st.slurm_job = cat(job, "_", task);
   if (restarts) st.restarts = std::atoll(restarts);
-  else if (st.status != "pending") st.restarts += 1;
-  st.status = "running";
+  else if (st.status != TrialState::pending) st.restarts += 1;
+  st.status = TrialState::running;
   st.message.clear();
   if (lead) write_trial_status(cl.trial_dir, st);
   try {
     TrainOutcome out = train(cl.cfg);
-    st.status = out.exit_code == 0 ? "done" : out.exit_code == kExitPreempted ? "preempted" : "failed";
+    st.status = out.exit_code == 0                ? TrialState::done
+                : out.exit_code == kExitPreempted ? TrialState::preempted
+                                                  : TrialState::failed;
     st.exit_code = out.exit_code;
     st.best_val_loss = out.best_val_loss;
     st.best_checkpoint = out.best_checkpoint;
     if (lead) write_trial_status(cl.trial_dir, st);
     return out.exit_code;
   } catch (const std::exception& e) {
-    st.status = "failed";
+    st.status = TrialState::failed;
     st.exit_code = 1;
     st.message = e.what();
     if (lead) write_trial_status(cl.trial_dir, st);

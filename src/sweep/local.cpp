@@ -17,7 +17,7 @@ namespace charnn {
 int run_sweep_locally(const std::string& dir, const LocalRunOptions& opt) {
   std::vector<int> todo;
   for (const auto& r : read_sweep(dir))
-    if (r.status != "done") todo.push_back(r.id);
+    if (r.status != TrialState::done) todo.push_back(r.id);
   std::sort(todo.begin(), todo.end());
   std::map<pid_t, int> running;
   int failed = 0;
@@ -46,7 +46,8 @@ int run_sweep_locally(const std::string& dir, const LocalRunOptions& opt) {
     running.erase(it);
     const TrialStatus st = read_trial_status(trial_dir(dir, id));
     if (code != 0) ++failed;
-    log::info("sweep: trial {} {} (exit {}){}{}", id, code == 0 ? "done" : "failed", code,
+    const TrialState ended = code == 0 ? TrialState::done : TrialState::failed;
+    log::info("sweep: trial {} {} (exit {}){}{}", id, to_string(ended), code,
               st.best_val_loss > 0 ? cat(", best val loss ", st.best_val_loss) : "",
               st.message.empty() ? "" : ": " + st.message);
   }

@@ -76,6 +76,99 @@ std::string fixed(double v, int digits) {
   return buf;
 }
 
+// The header and the cells of every row, as text: the table, CSV and Markdown
+// formats only differ in how they lay these out.
+struct Cells {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+};
+
+Cells to_cells(const std::vector<TrialRow>& rows) {
+  Cells out;
+  out.header = {"trial"};
+  if (!rows.empty())
+    for (auto& p : rows[0].params) out.header.push_back(p.first);
+  for (const char* h : {"status", "val_loss", "val_bpc", "epoch", "iter", "wall", "chars/s", "restarts", "checkpoint"})
+    out.header.push_back(h);
+  for (const auto& r : rows) {
+    std::vector<std::string> c = {r.id >= 0 ? cat(r.id) : r.dir};
+    for (auto& p : r.params) c.push_back(p.second);
+    const bool have = r.best_val_loss >= 0;
+    c.push_back(to_string(r.status));
+    c.push_back(have ? fixed(r.best_val_loss, 4) : "-");
+    c.push_back(have ? fixed(r.best_val_loss / std::log(2.0), 4) : "-");
+    c.push_back(have ? fixed(r.best_epoch, 2) : "-");
+    c.push_back(have ? cat(r.best_iter) : "-");
+    c.push_back(format_duration(r.wall_seconds));
+    c.push_back(fixed(r.chars_per_sec, 0));
+    c.push_back(cat(r.restarts));
+    c.push_back(r.best_checkpoint.empty() ? "-" : r.best_checkpoint);
+    out.rows.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::string as_json(const std::vector<TrialRow>& rows) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const auto& r : rows) {
+    nlohmann::json params = nlohmann::json::object();
+    for (auto& p : r.params) params[p.first] = p.second;
+    arr.push_back({{"trial", r.id}, {"dir", r.dir}, {"params", params}, {"status", to_string(r.status)},
+                   {"best_val_loss", r.best_val_loss >= 0 ? nlohmann::json(r.best_val_loss) : nlohmann::json()},
+                   {"best_epoch", r.best_epoch}, {"best_iter", r.best_iter}, {"wall_seconds", r.wall_seconds},
+                   {"chars_per_sec", r.chars_per_sec}, {"restarts", r.restarts},
+                   {"best_checkpoint", r.best_checkpoint}});
+  }
+  return arr.dump(2) + "\n";
+}
+
+std::string as_csv(const Cells& t) {
+  std::ostringstream os;
+  auto line = [&](const std::vector<std::string>& c) {
+    for (size_t i = 0; i < c.size(); ++i) os << (i ? "," : "") << csv_field(c[i]);
+    os << "\n";
+  };
+  line(t.header);
+  for (auto& c : t.rows) line(c);
+  return os.str();
+}
+
+std::string as_markdown(const Cells& t) {
+  std::ostringstream os;
+  auto md = [](std::string v) {  // a '|' in a value would end its cell
+    for (size_t p = 0; (p = v.find('|', p)) != std::string::npos; p += 2) v.replace(p, 1, "\\|");
+    return v;
+  };
+  auto line = [&](const std::vector<std::string>& c) {
+    os << "|";
+    for (auto& v : c) os << " " << md(v) << " |";
+    os << "\n";
+  };
+  line(t.header);
+  os << "|";
+  for (size_t i = 0; i < t.header.size(); ++i) os << " --- |";
+  os << "\n";
+  for (auto& c : t.rows) line(c);
+  return os.str();
+}
+
+// Columns padded to their widest cell, two spaces apart; the last one is not
+// padded, so lines carry no trailing blanks.
+std::string as_table(const Cells& t) {
+  std::vector<size_t> w(t.header.size());
+  for (size_t i = 0; i < t.header.size(); ++i) w[i] = t.header[i].size();
+  for (auto& c : t.rows)
+    for (size_t i = 0; i < c.size(); ++i) w[i] = std::max(w[i], c[i].size());
+  std::ostringstream os;
+  auto line = [&](const std::vector<std::string>& c) {
+    for (size_t i = 0; i < c.size(); ++i) os << c[i] << (i + 1 < c.size() ? std::string(w[i] - c[i].size() + 2, ' ') : "");
+    os << "\n";
+  };
+  line(t.header);
+  for (auto& c : t.rows) line(c);
+  return os.str();
+}
+
 }  // namespace
 
 TrialRow read_run(const std::string& run_dir) {
@@ -85,7 +178,7 @@ TrialRow read_run(const std::string& run_dir) {
   r.status = st.status;
   r.restarts = st.restarts;
   fill_from_metrics(r);
-  if (r.status == "pending" && !r.train_curve.empty()) r.status = "unknown";
+  if (r.status == TrialState::pending && !r.train_curve.empty()) r.status = TrialState::unknown;
   return r;
 }
 
@@ -109,92 +202,30 @@ std::vector<TrialRow> read_sweep(const std::string& dir) {
     fill_from_metrics(r);
     rows.push_back(std::move(r));
   }
+  sort_by_metric(rows);
+  return rows;
+}
+
+void sort_by_metric(std::vector<TrialRow>& rows) {
   std::stable_sort(rows.begin(), rows.end(), [](const TrialRow& a, const TrialRow& b) {
     if ((a.best_val_loss < 0) != (b.best_val_loss < 0)) return b.best_val_loss < 0;
     return a.best_val_loss < b.best_val_loss;
   });
-  return rows;
 }
 
 std::string format_rows(const std::vector<TrialRow>& rows, const std::string& format) {
-  std::vector<std::string> header = {"trial"};
-  if (!rows.empty())
-    for (auto& p : rows[0].params) header.push_back(p.first);
-  for (const char* h : {"status", "val_loss", "val_bpc", "epoch", "iter", "wall", "chars/s", "restarts", "checkpoint"})
-    header.push_back(h);
-  std::vector<std::vector<std::string>> cells;
-  for (const auto& r : rows) {
-    std::vector<std::string> c = {r.id >= 0 ? cat(r.id) : r.dir};
-    for (auto& p : r.params) c.push_back(p.second);
-    const bool have = r.best_val_loss >= 0;
-    c.push_back(r.status);
-    c.push_back(have ? fixed(r.best_val_loss, 4) : "-");
-    c.push_back(have ? fixed(r.best_val_loss / std::log(2.0), 4) : "-");
-    c.push_back(have ? fixed(r.best_epoch, 2) : "-");
-    c.push_back(have ? cat(r.best_iter) : "-");
-    c.push_back(format_duration(r.wall_seconds));
-    c.push_back(fixed(r.chars_per_sec, 0));
-    c.push_back(cat(r.restarts));
-    c.push_back(r.best_checkpoint.empty() ? "-" : r.best_checkpoint);
-    cells.push_back(std::move(c));
-  }
-  std::ostringstream os;
-  if (format == "json") {
-    nlohmann::json arr = nlohmann::json::array();
-    for (const auto& r : rows) {
-      nlohmann::json params = nlohmann::json::object();
-      for (auto& p : r.params) params[p.first] = p.second;
-      arr.push_back({{"trial", r.id}, {"dir", r.dir}, {"params", params}, {"status", r.status},
-                     {"best_val_loss", r.best_val_loss >= 0 ? nlohmann::json(r.best_val_loss) : nlohmann::json()},
-                     {"best_epoch", r.best_epoch}, {"best_iter", r.best_iter}, {"wall_seconds", r.wall_seconds},
-                     {"chars_per_sec", r.chars_per_sec}, {"restarts", r.restarts},
-                     {"best_checkpoint", r.best_checkpoint}});
-    }
-    os << arr.dump(2) << "\n";
-  } else if (format == "csv") {
-    for (size_t i = 0; i < header.size(); ++i) os << (i ? "," : "") << csv_field(header[i]);
-    os << "\n";
-    for (auto& c : cells) {
-      for (size_t i = 0; i < c.size(); ++i) os << (i ? "," : "") << csv_field(c[i]);
-      os << "\n";
-    }
-  } else if (format == "markdown") {
-    auto md = [](std::string v) {
-      for (size_t p = 0; (p = v.find('|', p)) != std::string::npos; p += 2) v.replace(p, 1, "\\|");
-      return v;
-    };
-    os << "|";
-    for (auto& h : header) os << " " << md(h) << " |";
-    os << "\n|";
-    for (size_t i = 0; i < header.size(); ++i) os << " --- |";
-    os << "\n";
-    for (auto& c : cells) {
-      os << "|";
-      for (auto& v : c) os << " " << md(v) << " |";
-      os << "\n";
-    }
-  } else if (format == "table") {
-    std::vector<size_t> w(header.size());
-    for (size_t i = 0; i < header.size(); ++i) w[i] = header[i].size();
-    for (auto& c : cells)
-      for (size_t i = 0; i < c.size(); ++i) w[i] = std::max(w[i], c[i].size());
-    auto row = [&](const std::vector<std::string>& c) {
-      for (size_t i = 0; i < c.size(); ++i) os << c[i] << (i + 1 < c.size() ? std::string(w[i] - c[i].size() + 2, ' ') : "");
-      os << "\n";
-    };
-    row(header);
-    for (auto& c : cells) row(c);
-  } else {
-    fail("--format ", charnn::quoted(format), ": expected table, csv, markdown or json");
-  }
-  return os.str();
+  if (format == "json") return as_json(rows);
+  if (format == "csv") return as_csv(to_cells(rows));
+  if (format == "markdown") return as_markdown(to_cells(rows));
+  if (format == "table") return as_table(to_cells(rows));
+  fail("--format ", charnn::quoted(format), ": expected table, csv, markdown or json");
 }
 
 std::string best_checkpoint(const std::string& dir) {
   if (!fs::is_directory(dir)) fail(dir, ": not a directory (expected a run or sweep directory)");
   if (is_sweep_dir(dir)) {
     for (const auto& r : read_sweep(dir))  // sorted by val loss
-      if (r.status == "done" && !r.best_checkpoint.empty()) return r.best_checkpoint;
+      if (r.status == TrialState::done && !r.best_checkpoint.empty()) return r.best_checkpoint;
     fail(dir, ": no finished trial with a checkpoint yet (see 'charnn sweep table ", dir, "')");
   }
   double loss;

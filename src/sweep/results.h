@@ -4,13 +4,15 @@
 #include <string>
 #include <vector>
 
+#include "sweep/trial_status.h"
+
 namespace charnn {
 
 struct TrialRow {
   int id = -1;
   std::string dir;
   std::vector<std::pair<std::string, std::string>> params;  // swept values, from trials.csv
-  std::string status;
+  TrialState status = TrialState::pending;
   double best_val_loss = -1;  // < 0: no evaluation yet
   double best_epoch = 0;
   int64_t best_iter = 0;
@@ -24,6 +26,10 @@ struct TrialRow {
 
 // Rows of a sweep directory sorted by best val loss (trials without one last).
 std::vector<TrialRow> read_sweep(const std::string& sweep_dir);
+// The table's order: ascending best val loss (the sweep's metric, minimised);
+// rows without one yet (pending, or failed before an evaluation) last, in their
+// given order.
+void sort_by_metric(std::vector<TrialRow>& rows);
 // One run directory (checkpoint_dir) as a row.
 TrialRow read_run(const std::string& run_dir);
 // format: table | csv | markdown | json

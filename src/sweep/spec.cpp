@@ -2,11 +2,13 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <random>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "sweep/sbatch_template.h"
@@ -18,6 +20,20 @@
 namespace fs = std::filesystem;
 
 namespace charnn {
+
+const char* to_string(ParamKind k) {
+  switch (k) {
+    case ParamKind::list: return "list";
+    case ParamKind::choice: return "choice";
+    case ParamKind::uniform: return "uniform";
+    case ParamKind::log_uniform: return "log_uniform";
+    case ParamKind::int_uniform: return "int_uniform";
+    case ParamKind::fixed: break;
+  }
+  return "fixed";
+}
+
+const char* to_string(SweepMethod m) { return m == SweepMethod::grid ? "grid" : "random"; }
 
 namespace {
 
@@ -35,6 +51,25 @@ std::string format_number(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.6g", v);
   return buf;
+}
+
+// "a, b or c", for the "expected ..." half of a message.
+std::string one_of(const std::vector<std::string>& words) {
+  std::string out;
+  for (size_t i = 0; i < words.size(); ++i) out += (i == 0 ? "" : i + 1 < words.size() ? ", " : " or ") + words[i];
+  return out;
+}
+
+// The one check every mapping of a spec goes through, so a typo anywhere reads
+// the same: "spec.yaml:7: unknown sweep key 'trails'; expected method, ... or metric".
+// `what` is the phrase before the key ("unknown slurm key").
+void check_known_keys(const SweepSpec& s, const YAML::Node& map, const std::string& what,
+                      const std::vector<std::string>& known) {
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    const std::string k = it->first.as<std::string>();
+    if (std::find(known.begin(), known.end(), k) == known.end())
+      fail(where(s, it->first), ": ", what, " ", charnn::quoted(k), "; expected ", one_of(known));
+  }
 }
 
 // Keys whose values are paths: relative ones may not climb out with "..".
@@ -56,6 +91,26 @@ void check_path_value(const std::string& file_line, const std::string& key, cons
   }
 }
 
+// The inputs a trial reads. A relative one is relative to the spec's folder,
+// like base_config: a spec finds the same corpus wherever it is planned from.
+std::string TrainConfig::*input_path_field(const std::string& key) {
+  if (key == "data") return &TrainConfig::data;
+  if (key == "vocab") return &TrainConfig::vocab;
+  if (key == "init_from") return &TrainConfig::init_from;
+  return nullptr;
+}
+
+std::string against_spec(const SweepSpec& s, const std::string& path) {
+  if (path.empty() || fs::path(path).is_absolute()) return path;
+  return (fs::path(s.path).parent_path() / path).string();
+}
+
+// The canonical option name ("init-from" -> "init_from"), or "" for none.
+std::string canonical_key(const std::string& k) {
+  const OptionSpec* o = find_option(k);
+  return o ? o->name : "";
+}
+
 // Parse a value for `key` on a scratch config: type and range errors name the spec line.
 void check_value(const SweepSpec& s, const YAML::Node& n, const std::string& key, const std::string& value) {
   TrainConfig scratch;
@@ -65,188 +120,270 @@ void check_value(const SweepSpec& s, const YAML::Node& n, const std::string& key
 
 const std::regex kSlurmWord("^[A-Za-z0-9_.:,@+=/-]*$");
 
-}  // namespace
-
-SweepSpec load_sweep_spec(const std::string& path) {
+YAML::Node load_yaml(const std::string& path) {
   require_readable_file(path, "sweep spec (YAML)");
-  SweepSpec s;
-  s.path = path;
-  s.name = fs::path(path).stem().string();
-  YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
+    return YAML::LoadFile(path);
   } catch (const YAML::Exception& e) {
     fail(path, ":", e.mark.line + 1, ": invalid YAML: ", e.msg);
   }
-  if (!root.IsMap()) fail(path, ": expected a mapping with 'base' and 'sweep'");
-  for (auto it = root.begin(); it != root.end(); ++it) {
-    const std::string k = it->first.as<std::string>();
-    if (k != "name" && k != "base_config" && k != "base" && k != "sweep" && k != "slurm")
-      fail(where(s, it->first), ": unknown key ", charnn::quoted(k), "; expected name, base_config, base, sweep or slurm");
-  }
-  if (root["name"]) s.name = root["name"].as<std::string>();
-  if (!std::regex_match(s.name, kSlurmWord) || s.name.empty())
-    fail(path, ": name = ", charnn::quoted(s.name), ": expected letters, digits and . _ - only");
-  if (auto bc = root["base_config"]) {
-    fs::path p = bc.as<std::string>();
-    if (p.is_relative()) p = fs::path(path).parent_path() / p;
-    apply_yaml_file(s.base, p.string());
-  }
-  if (auto base = root["base"]) {
-    if (!base.IsMap()) fail(where(s, base), ": base: expected a mapping of train options");
-    for (auto it = base.begin(); it != base.end(); ++it) {
-      const std::string k = it->first.as<std::string>();
-      if (is_path_key(k) && it->second.IsScalar()) check_path_value(where(s, it->first), k, it->second.Scalar());
-    }
-    apply_yaml(s.base, base, path);
-  }
+}
 
-  YAML::Node sw = root["sweep"];
-  if (!sw || !sw.IsMap()) fail(path, ": missing 'sweep:' mapping (method, parameters, ...)");
-  for (auto it = sw.begin(); it != sw.end(); ++it) {
-    const std::string k = it->first.as<std::string>();
-    if (k != "method" && k != "parameters" && k != "trials" && k != "seed" && k != "metric")
-      fail(where(s, it->first), ": unknown sweep key ", charnn::quoted(k), "; expected method, parameters, trials, seed or metric");
+// --- top level: name, base_config and base ---
+
+void load_name(SweepSpec& s, const YAML::Node& root) {
+  s.name = fs::path(s.path).stem().string();
+  if (root["name"]) s.name = root["name"].as<std::string>();
+  // The name becomes the Slurm job name: keep it one plain word.
+  if (!std::regex_match(s.name, kSlurmWord) || s.name.empty())
+    fail(s.path, ": name = ", charnn::quoted(s.name), ": expected letters, digits and . _ - only");
+}
+
+// base_config (a train config file) first, then `base` on top of it. Paths
+// given in base_config keep the meaning they have for `charnn train --config`.
+void load_base(SweepSpec& s, const YAML::Node& root) {
+  if (const YAML::Node bc = root["base_config"]) apply_yaml_file(s.base, against_spec(s, bc.as<std::string>()));
+  const YAML::Node base = root["base"];
+  if (!base) return;
+  if (!base.IsMap()) fail(where(s, base), ": base: expected a mapping of train options");
+  std::set<std::string> inputs;  // a set: a key given twice is resolved once
+  for (auto it = base.begin(); it != base.end(); ++it) {
+    const std::string k = canonical_key(it->first.as<std::string>());
+    if (is_path_key(k) && it->second.IsScalar()) check_path_value(where(s, it->first), k, it->second.Scalar());
+    if (input_path_field(k)) inputs.insert(k);
   }
-  if (sw["method"]) s.method = sw["method"].as<std::string>();
-  if (s.method != "grid" && s.method != "random")
-    fail(where(s, sw["method"]), ": method = ", charnn::quoted(s.method), ": expected grid or random");
+  apply_yaml(s.base, base, s.path);
+  for (const auto& k : inputs) s.base.*input_path_field(k) = against_spec(s, s.base.*input_path_field(k));
+}
+
+// --- sweep: method, metric, seed, trials, parameters ---
+
+SweepMethod parse_method(const SweepSpec& s, const YAML::Node& n) {
+  const std::string m = n.as<std::string>();
+  if (m == "grid") return SweepMethod::grid;
+  if (m == "random") return SweepMethod::random;
+  fail(where(s, n), ": method = ", charnn::quoted(m), ": expected grid or random");
+}
+
+void load_search(SweepSpec& s, const YAML::Node& sw) {
+  if (sw["method"]) s.method = parse_method(s, sw["method"]);
   if (sw["metric"]) s.metric = sw["metric"].as<std::string>();
   if (s.metric != "val_loss") fail(where(s, sw["metric"]), ": metric = ", charnn::quoted(s.metric), ": only val_loss (minimised) is supported");
   if (sw["seed"]) s.seed = static_cast<uint64_t>(number(s, sw["seed"], "seed"));
-  if (s.method == "random") {
-    if (!sw["trials"]) fail(path, ": method random needs 'trials: N'");
+  if (s.method == SweepMethod::random) {
+    if (!sw["trials"]) fail(s.path, ": method random needs 'trials: N'");
     double t = number(s, sw["trials"], "trials");
     if (t < 1 || t != std::floor(t)) fail(where(s, sw["trials"]), ": trials = ", t, ": expected a whole number >= 1");
     s.trials = static_cast<int64_t>(t);
   }
-  YAML::Node params = sw["parameters"];
-  if (!params || !params.IsMap() || params.size() == 0) fail(path, ": sweep.parameters: expected a mapping of option: values");
-  for (auto it = params.begin(); it != params.end(); ++it) {
-    SweepParameter p;
-    p.key = it->first.as<std::string>();
-    const std::string at = where(s, it->first);
-    if (!find_option(p.key)) {
-      std::string hint = suggest_option(p.key);
-      fail(at, ": unknown option ", charnn::quoted(p.key), hint.empty() ? "" : "; ", hint);
-    }
-    p.key = find_option(p.key)->name;
-    const YAML::Node& v = it->second;
-    if (v.IsSequence()) {
-      p.kind = "list";
-      for (const auto& e : v) {
-        if (!e.IsScalar()) fail(where(s, e), ": ", p.key, ": list values must be scalars");
-        check_value(s, e, p.key, e.Scalar());
-        p.values.push_back(e.Scalar());
-      }
-      if (p.values.empty()) fail(at, ": ", p.key, ": empty list");
-    } else if (v.IsScalar()) {
-      p.kind = "fixed";
-      check_value(s, v, p.key, v.Scalar());
-      p.values = {v.Scalar()};
-    } else if (v.IsMap() && v.size() == 1) {
-      p.kind = v.begin()->first.as<std::string>();
-      const YAML::Node& arg = v.begin()->second;
-      if (s.method == "grid") fail(at, ": ", p.key, ": '", p.kind, "' needs method random; grid takes a list of values");
-      if (p.kind == "choice") {
-        if (!arg.IsSequence() || arg.size() == 0) fail(where(s, arg), ": choice: expected a non-empty list");
-        for (const auto& e : arg) {
-          check_value(s, e, p.key, e.Scalar());
-          p.values.push_back(e.Scalar());
-        }
-      } else if (p.kind == "uniform" || p.kind == "log_uniform" || p.kind == "int_uniform") {
-        if (!arg.IsSequence() || arg.size() != 2) fail(where(s, arg), ": ", p.kind, ": expected [low, high]");
-        p.lo = number(s, arg[0], p.kind), p.hi = number(s, arg[1], p.kind);
-        if (!(p.lo <= p.hi)) fail(where(s, arg), ": ", p.kind, ": low ", p.lo, " > high ", p.hi);
-        if (p.kind == "log_uniform" && p.lo <= 0) fail(where(s, arg), ": log_uniform: low must be > 0");
-        check_value(s, arg[0], p.key, format_number(p.lo));
-        check_value(s, arg[1], p.key, format_number(p.hi));
-      } else {
-        fail(at, ": ", p.key, ": unknown distribution ", charnn::quoted(p.kind), "; expected choice, uniform, log_uniform or int_uniform");
-      }
-    } else {
-      fail(at, ": ", p.key, ": expected a list of values or {distribution: [...]}");
-    }
-    s.parameters.push_back(p);
-  }
+}
 
-  if (auto sl = root["slurm"]) {
-    if (!sl.IsMap()) fail(where(s, sl), ": slurm: expected a mapping");
-    for (auto it = sl.begin(); it != sl.end(); ++it) {
-      const std::string k = it->first.as<std::string>();
-      const std::string at = where(s, it->first);
-      const std::string v = it->second.IsScalar() ? it->second.Scalar() : "";
-      auto integer = [&](int64_t lo) {
-        double d = number(s, it->second, k);
-        if (d < lo || d != std::floor(d)) fail(at, ": slurm.", k, " = ", charnn::quoted(v), ": expected a whole number >= ", lo);
-        return static_cast<int64_t>(d);
-      };
-      auto word = [&]() {
-        if (!std::regex_match(v, kSlurmWord)) fail(at, ": slurm.", k, " = ", charnn::quoted(v), ": unexpected characters");
-        return v;
-      };
-      if (k == "partition") s.slurm.partition = word();
-      else if (k == "account") s.slurm.account = word();
-      else if (k == "time") s.slurm.time = word();
-      else if (k == "nodes") s.slurm.nodes = integer(1);
-      else if (k == "ranks") s.slurm.ranks = integer(1);
-      else if (k == "gpus_per_node") s.slurm.gpus_per_node = integer(0);
-      else if (k == "cpus_per_task") s.slurm.cpus_per_task = integer(1);
-      else if (k == "max_concurrent") s.slurm.max_concurrent = integer(1);
-      else if (k == "launcher") {
-        s.slurm.launcher = v;
-        if (v != "srun" && v != "mpirun") fail(at, ": slurm.launcher = ", charnn::quoted(v), ": expected srun or mpirun");
-      } else {
-        fail(at, ": unknown slurm key ", charnn::quoted(k), "; expected partition, account, time, nodes, ranks, "
-             "gpus_per_node, cpus_per_task, max_concurrent or launcher");
-      }
-    }
+// Scalar values of a list or a choice, each checked as a value of p.key.
+void load_values(const SweepSpec& s, SweepParameter& p, const YAML::Node& seq) {
+  for (const auto& e : seq) {
+    if (!e.IsScalar()) fail(where(s, e), ": ", p.key, ": list values must be scalars");
+    check_value(s, e, p.key, e.Scalar());
+    p.values.push_back(e.Scalar());
   }
+}
+
+void load_range(const SweepSpec& s, SweepParameter& p, const YAML::Node& arg) {
+  const std::string kind = to_string(p.kind);
+  if (!arg.IsSequence() || arg.size() != 2) fail(where(s, arg), ": ", kind, ": expected [low, high]");
+  p.lo = number(s, arg[0], kind), p.hi = number(s, arg[1], kind);
+  if (!(p.lo <= p.hi)) fail(where(s, arg), ": ", kind, ": low ", p.lo, " > high ", p.hi);
+  if (p.kind == ParamKind::log_uniform && p.lo <= 0) fail(where(s, arg), ": log_uniform: low must be > 0");
+  // Both ends must be valid values: a draw can come arbitrarily close to either.
+  check_value(s, arg[0], p.key, format_number(p.lo));
+  check_value(s, arg[1], p.key, format_number(p.hi));
+}
+
+// {distribution: [...]}: random search only.
+void load_distribution(const SweepSpec& s, SweepParameter& p, const std::string& at, const YAML::Node& v) {
+  static const std::vector<ParamKind> kinds = {ParamKind::choice, ParamKind::uniform, ParamKind::log_uniform,
+                                               ParamKind::int_uniform};
+  std::vector<std::string> names;
+  for (ParamKind k : kinds) names.push_back(to_string(k));
+  check_known_keys(s, v, cat(p.key, ": unknown distribution"), names);
+  const std::string name = v.begin()->first.as<std::string>();
+  p.kind = kinds[std::find(names.begin(), names.end(), name) - names.begin()];
+  if (s.method == SweepMethod::grid) fail(at, ": ", p.key, ": '", name, "' needs method random; grid takes a list of values");
+  const YAML::Node arg = v.begin()->second;
+  if (p.kind == ParamKind::choice) {
+    if (!arg.IsSequence() || arg.size() == 0) fail(where(s, arg), ": choice: expected a non-empty list");
+    load_values(s, p, arg);
+  } else {
+    load_range(s, p, arg);
+  }
+}
+
+SweepParameter load_parameter(const SweepSpec& s, const YAML::Node& key, const YAML::Node& v) {
+  SweepParameter p;
+  p.key = key.as<std::string>();
+  const std::string at = where(s, key);
+  if (!find_option(p.key)) {
+    std::string hint = suggest_option(p.key);
+    fail(at, ": unknown option ", charnn::quoted(p.key), hint.empty() ? "" : "; ", hint);
+  }
+  p.key = canonical_key(p.key);
+  if (v.IsSequence()) {
+    p.kind = ParamKind::list;
+    load_values(s, p, v);
+    if (p.values.empty()) fail(at, ": ", p.key, ": empty list");
+  } else if (v.IsScalar()) {
+    p.kind = ParamKind::fixed;
+    check_value(s, v, p.key, v.Scalar());
+    p.values = {v.Scalar()};
+  } else if (v.IsMap() && v.size() == 1) {
+    load_distribution(s, p, at, v);
+  } else {
+    fail(at, ": ", p.key, ": expected a list of values or {distribution: [...]}");
+  }
+  return p;
+}
+
+void load_sweep(SweepSpec& s, const YAML::Node& sw) {
+  if (!sw || !sw.IsMap()) fail(s.path, ": missing 'sweep:' mapping (method, parameters, ...)");
+  check_known_keys(s, sw, "unknown sweep key", {"method", "parameters", "trials", "seed", "metric"});
+  load_search(s, sw);
+  const YAML::Node params = sw["parameters"];
+  if (!params || !params.IsMap() || params.size() == 0) fail(s.path, ": sweep.parameters: expected a mapping of option: values");
+  for (auto it = params.begin(); it != params.end(); ++it) s.parameters.push_back(load_parameter(s, it->first, it->second));
+}
+
+// --- slurm ---
+
+// Values that go into #SBATCH lines verbatim: one plain word each.
+const std::pair<const char*, std::string SlurmResources::*> kSlurmWords[] = {
+    {"partition", &SlurmResources::partition}, {"account", &SlurmResources::account}, {"time", &SlurmResources::time}};
+
+struct SlurmCount {
+  const char* key;
+  int64_t SlurmResources::*field;
+  int64_t min;
+};
+const SlurmCount kSlurmCounts[] = {{"nodes", &SlurmResources::nodes, 1},
+                                   {"ranks", &SlurmResources::ranks, 1},
+                                   {"gpus_per_node", &SlurmResources::gpus_per_node, 0},
+                                   {"cpus_per_task", &SlurmResources::cpus_per_task, 1},
+                                   {"max_concurrent", &SlurmResources::max_concurrent, 1}};
+
+// One known slurm key: a word, a count or the launcher.
+void set_slurm(const SweepSpec& s, SlurmResources& r, const std::string& k, const YAML::Node& n, const std::string& at) {
+  const std::string v = n.IsScalar() ? n.Scalar() : "";
+  for (const auto& [key, field] : kSlurmWords) {
+    if (k != key) continue;
+    if (!std::regex_match(v, kSlurmWord)) fail(at, ": slurm.", k, " = ", charnn::quoted(v), ": unexpected characters");
+    r.*field = v;
+    return;
+  }
+  for (const auto& c : kSlurmCounts) {
+    if (k != c.key) continue;
+    const double d = number(s, n, k);
+    if (d < c.min || d != std::floor(d)) fail(at, ": slurm.", k, " = ", charnn::quoted(v), ": expected a whole number >= ", c.min);
+    r.*c.field = static_cast<int64_t>(d);
+    return;
+  }
+  if (v != "srun" && v != "mpirun") fail(at, ": slurm.launcher = ", charnn::quoted(v), ": expected srun or mpirun");
+  r.launcher = v == "srun" ? Launcher::srun : Launcher::mpirun;
+}
+
+void load_slurm(SweepSpec& s, const YAML::Node& sl) {
+  if (!sl.IsMap()) fail(where(s, sl), ": slurm: expected a mapping");
+  std::vector<std::string> known;
+  for (const auto& w : kSlurmWords) known.push_back(w.first);
+  for (const auto& c : kSlurmCounts) known.push_back(c.key);
+  known.push_back("launcher");
+  check_known_keys(s, sl, "unknown slurm key", known);
+  for (auto it = sl.begin(); it != sl.end(); ++it)
+    set_slurm(s, s.slurm, it->first.as<std::string>(), it->second, where(s, it->first));
+}
+
+// --- expanding trials ---
+
+using Combo = std::vector<std::pair<std::string, std::string>>;  // swept key -> value, in spec order
+
+std::vector<Combo> grid_combos(const SweepSpec& s) {
+  std::vector<Combo> combos = {{}};
+  for (const auto& p : s.parameters) {
+    std::vector<Combo> next;
+    for (const auto& c : combos)
+      for (const auto& v : p.values) {
+        auto e = c;
+        e.emplace_back(p.key, v);
+        next.push_back(std::move(e));
+      }
+    combos = std::move(next);
+  }
+  return combos;
+}
+
+std::string draw(const SweepParameter& p, std::mt19937_64& rng) {
+  switch (p.kind) {
+    case ParamKind::list:
+    case ParamKind::choice:
+    case ParamKind::fixed:
+      return p.values[std::uniform_int_distribution<size_t>(0, p.values.size() - 1)(rng)];
+    case ParamKind::uniform:
+      return format_number(std::uniform_real_distribution<double>(p.lo, p.hi)(rng));
+    case ParamKind::log_uniform:
+      return format_number(std::exp(std::uniform_real_distribution<double>(std::log(p.lo), std::log(p.hi))(rng)));
+    case ParamKind::int_uniform:
+      break;
+  }
+  return std::to_string(std::uniform_int_distribution<int64_t>(static_cast<int64_t>(std::ceil(p.lo)),
+                                                                static_cast<int64_t>(std::floor(p.hi)))(rng));
+}
+
+// One generator for the whole sweep, drawn trial by trial and parameter by
+// parameter in spec order: the same spec and seed give the same trials.
+std::vector<Combo> random_combos(const SweepSpec& s) {
+  std::vector<Combo> combos;
+  std::mt19937_64 rng(s.seed);
+  for (int64_t t = 0; t < s.trials; ++t) {
+    Combo c;
+    for (const auto& p : s.parameters) c.emplace_back(p.key, draw(p, rng));
+    combos.push_back(std::move(c));
+  }
+  return combos;
+}
+
+}  // namespace
+
+SweepSpec load_sweep_spec(const std::string& path) {
+  SweepSpec s;
+  s.path = path;
+  const YAML::Node root = load_yaml(path);
+  if (!root.IsMap()) fail(path, ": expected a mapping with 'base' and 'sweep'");
+  check_known_keys(s, root, "unknown key", {"name", "base_config", "base", "sweep", "slurm"});
+  load_name(s, root);
+  load_base(s, root);
+  load_sweep(s, root["sweep"]);
+  if (const YAML::Node sl = root["slurm"]) load_slurm(s, sl);
   return s;
 }
 
+SlurmResources planned_resources(const std::string& sweep_dir) {
+  // Only the slurm section: the copy's base_config is relative to where the
+  // spec was, not to the sweep directory, and the trials are planned already.
+  SweepSpec s;
+  s.path = sweep_dir + "/sweep.yaml";
+  const YAML::Node root = load_yaml(s.path);
+  if (root.IsMap())
+    if (const YAML::Node sl = root["slurm"]) load_slurm(s, sl);
+  return s.slurm;
+}
+
 std::vector<Trial> expand_trials(const SweepSpec& s) {
-  std::vector<std::vector<std::pair<std::string, std::string>>> combos;
-  if (s.method == "grid") {
-    combos.push_back({});
-    for (const auto& p : s.parameters) {
-      std::vector<std::vector<std::pair<std::string, std::string>>> next;
-      for (const auto& c : combos)
-        for (const auto& v : p.values) {
-          auto e = c;
-          e.emplace_back(p.key, v);
-          next.push_back(std::move(e));
-        }
-      combos = std::move(next);
-    }
-  } else {
-    std::mt19937_64 rng(s.seed);
-    for (int64_t t = 0; t < s.trials; ++t) {
-      std::vector<std::pair<std::string, std::string>> c;
-      for (const auto& p : s.parameters) {
-        std::string v;
-        if (p.kind == "list" || p.kind == "choice" || p.kind == "fixed") {
-          v = p.values[std::uniform_int_distribution<size_t>(0, p.values.size() - 1)(rng)];
-        } else if (p.kind == "uniform") {
-          v = format_number(std::uniform_real_distribution<double>(p.lo, p.hi)(rng));
-        } else if (p.kind == "log_uniform") {
-          v = format_number(std::exp(std::uniform_real_distribution<double>(std::log(p.lo), std::log(p.hi))(rng)));
-        } else {
-          v = std::to_string(std::uniform_int_distribution<int64_t>(static_cast<int64_t>(std::ceil(p.lo)),
-                                                                    static_cast<int64_t>(std::floor(p.hi)))(rng));
-        }
-        c.emplace_back(p.key, v);
-      }
-      combos.push_back(std::move(c));
-    }
-  }
+  const std::vector<Combo> combos = s.method == SweepMethod::grid ? grid_combos(s) : random_combos(s);
   std::vector<Trial> trials;
   for (size_t i = 0; i < combos.size(); ++i) {
     Trial t;
     t.id = static_cast<int>(i);
-    t.values = combos[i];
+    t.values = combos[i];  // as given: trials.csv shows what the spec said
     t.config = s.base;
-    for (const auto& [k, v] : t.values) set_option(t.config, k, v, cat(s.path, " (trial ", i, ")"));
+    for (const auto& [k, v] : t.values)
+      set_option(t.config, k, input_path_field(k) ? against_spec(s, v) : v, cat(s.path, " (trial ", i, ")"));
     if (t.config.data.empty()) fail(s.path, ": no 'data' in base (the corpus every trial trains on)");
     trials.push_back(std::move(t));
   }
@@ -274,7 +411,7 @@ static std::string render_sbatch(const SweepSpec& s, const std::string& dir, siz
   if (!s.slurm.account.empty()) extra += "#SBATCH --account=" + s.slurm.account + "\n";
   if (s.slurm.gpus_per_node > 0) extra += cat("#SBATCH --gpus-per-node=", s.slurm.gpus_per_node, "\n");
   std::string launch =
-      s.slurm.launcher == "srun"
+      s.slurm.launcher == Launcher::srun
           ? cat("srun --mpi=pmix --ntasks=", s.slurm.ranks, " --cpu-bind=cores")
           : cat("mpirun -np ", s.slurm.ranks, " --bind-to none");
   const std::string abs_dir = fs::absolute(dir).lexically_normal().string();
@@ -314,10 +451,11 @@ std::vector<Trial> plan_sweep(const SweepSpec& s, const PlanOptions& opt) {
     csv += std::to_string(t.id);
     for (const auto& kv : t.values) csv += "," + csv_field(kv.second);
     csv += "\n";
-    if (st.status == "done" || st.status == "running") continue;  // never clobber a finished or live trial
+    if (st.status == TrialState::done || st.status == TrialState::running) continue;  // never clobber a finished or live trial
     make_dirs(td);
     TrainConfig c = t.config;
     c.checkpoint_dir = td;
+    // Array tasks start in another directory: every input path goes in absolute.
     c.data = fs::absolute(c.data).lexically_normal().string();
     if (!c.vocab.empty()) c.vocab = fs::absolute(c.vocab).lexically_normal().string();
     if (!c.init_from.empty()) c.init_from = fs::absolute(c.init_from).lexically_normal().string();

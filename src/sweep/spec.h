@@ -16,24 +16,41 @@
 
 namespace charnn {
 
+// How a parameter is given: parsed once from the YAML, so nothing below the
+// loader compares spelled-out names.
+enum class ParamKind {
+  list,         // [a, b, c]: every value (grid) or a uniform choice (random)
+  choice,       // {choice: [a, b]}: random only
+  uniform,      // {uniform: [lo, hi]}
+  log_uniform,  // {log_uniform: [lo, hi]}: uniform in log space, lo > 0
+  int_uniform,  // {int_uniform: [lo, hi]}: a whole number, both ends included
+  fixed,        // a single scalar
+};
+enum class SweepMethod { grid, random };
+
+const char* to_string(ParamKind k);  // as spelled in the spec ("log_uniform")
+const char* to_string(SweepMethod m);
+
 struct SweepParameter {
   std::string key;
-  std::string kind;                 // list (grid / choice) | uniform | log_uniform | int_uniform | fixed
+  ParamKind kind = ParamKind::list;
   std::vector<std::string> values;  // list, choice, fixed
   double lo = 0, hi = 0;            // ranges
 };
 
+enum class Launcher { srun, mpirun };  // srun --mpi=pmix | mpirun
+
 struct SlurmResources {
   std::string partition, account, time = "01:00:00";
   int64_t nodes = 1, ranks = 1, gpus_per_node = 0, cpus_per_task = 1, max_concurrent = 4;
-  std::string launcher = "srun";  // srun (--mpi=pmix) | mpirun
+  Launcher launcher = Launcher::srun;
 };
 
 struct SweepSpec {
   std::string path;  // the spec file
   std::string name;
   TrainConfig base;
-  std::string method = "grid";  // grid | random
+  SweepMethod method = SweepMethod::grid;
   int64_t trials = 0;           // random
   uint64_t seed = 0;
   std::string metric = "val_loss";
@@ -47,8 +64,15 @@ struct Trial {
   TrainConfig config;
 };
 
+// Reads and checks a spec: every error is one line naming file:line, key,
+// value and what is expected. Relative `base_config`, `data`, `vocab` and
+// `init_from` (in `base` or swept) are relative to the spec's folder.
 SweepSpec load_sweep_spec(const std::string& path);
+// Grid: the cartesian product of the lists, the last parameter varying fastest.
+// Random: `trials` draws from a generator seeded with `seed`.
 std::vector<Trial> expand_trials(const SweepSpec& spec);
+// The resources of an already planned sweep (its DIR/sweep.yaml copy).
+SlurmResources planned_resources(const std::string& sweep_dir);
 
 struct PlanOptions {
   std::string dir;

@@ -9,13 +9,32 @@
 
 namespace charnn {
 
+const char* to_string(TrialState s) {
+  switch (s) {
+    case TrialState::pending: return "pending";
+    case TrialState::running: return "running";
+    case TrialState::done: return "done";
+    case TrialState::failed: return "failed";
+    case TrialState::preempted: return "preempted";
+    case TrialState::unknown: break;
+  }
+  return "unknown";
+}
+
+TrialState parse_trial_state(const std::string& word, const std::string& where) {
+  for (TrialState s : {TrialState::pending, TrialState::running, TrialState::done, TrialState::failed,
+                       TrialState::preempted})
+    if (word == to_string(s)) return s;
+  fail(where, ": status = ", quoted(word), ": expected pending, running, done, failed or preempted");
+}
+
 TrialStatus read_trial_status(const std::string& dir) {
   TrialStatus st;
   const std::string path = dir + "/status.json";
   if (!path_exists(path)) return st;
   try {
     auto j = nlohmann::json::parse(read_file(path));
-    st.status = j.value("status", "pending");
+    st.status = parse_trial_state(j.value("status", "pending"), path);
     st.exit_code = j.value("exit_code", 0);
     st.restarts = j.value("restarts", int64_t{0});
     st.slurm_job = j.value("slurm_job", "");
@@ -30,7 +49,7 @@ TrialStatus read_trial_status(const std::string& dir) {
 }
 
 void write_trial_status(const std::string& dir, const TrialStatus& st) {
-  nlohmann::json j = {{"status", st.status},
+  nlohmann::json j = {{"status", to_string(st.status)},
                       {"exit_code", st.exit_code},
                       {"restarts", st.restarts},
                       {"slurm_job", st.slurm_job},

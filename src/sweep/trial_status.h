@@ -7,8 +7,18 @@
 
 namespace charnn {
 
+// The state is parsed once, when status.json is read; the file keeps the words.
+// `unknown` is never written: it is how a plain run directory (no status.json,
+// but training has logged) shows in a table.
+enum class TrialState { pending, running, done, failed, preempted, unknown };
+
+const char* to_string(TrialState s);
+// Parses a status.json word (pending | running | done | failed | preempted);
+// `where` prefixes the error for anything else.
+TrialState parse_trial_state(const std::string& word, const std::string& where);
+
 struct TrialStatus {
-  std::string status = "pending";
+  TrialState status = TrialState::pending;
   int exit_code = 0;
   int64_t restarts = 0;
   std::string slurm_job;  // ARRAYJOB_TASK when under Slurm

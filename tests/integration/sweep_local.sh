@@ -59,6 +59,27 @@ if command -v gnuplot >/dev/null; then
   pass "plot writes a PNG for a sweep and for a run"
 fi
 
+# Relative input paths are relative to the spec's folder, like base_config, not
+# to the directory the sweep is planned from.
+mkdir -p specs elsewhere
+printf 'base: {data: corpus/ts.h5}\nsweep:\n  parameters:\n    init_from: [init/lm.h5]\n' > specs/rel.yaml
+(cd elsewhere && "$CHARNN" sweep plan ../specs/rel.yaml --dir rel >/dev/null) || die "plan from another directory"
+SPECS=$(readlink -f specs)
+grep -qxF "data: \"$SPECS/corpus/ts.h5\"" elsewhere/rel/trials/0000/config.yaml ||
+  die "data not relative to the spec: $(grep '^data:' elsewhere/rel/trials/0000/config.yaml)"
+grep -qxF "init_from: \"$SPECS/init/lm.h5\"" elsewhere/rel/trials/0000/config.yaml ||
+  die "swept init_from not relative to the spec: $(grep '^init_from:' elsewhere/rel/trials/0000/config.yaml)"
+pass "relative data and init_from (base or swept) resolve against the spec's folder, wherever one plans from"
+
+# A planned sweep whose spec names its base_config relatively runs from its
+# directory (the copy in DIR/sweep.yaml is not re-resolved from there).
+printf 'data: %s\nrnn_size: 16\nembedding_size: 8\nbatch_size: 4\nseq_length: 8\nmax_iters: 4\neval_val_every: 4\nval_max_batches: 2\nthreads: 1\n' "$DATA" > specs/base.yaml
+printf 'base_config: base.yaml\nsweep:\n  parameters:\n    learning_rate: [0.002]\n' > specs/relbase.yaml
+"$CHARNN" sweep plan specs/relbase.yaml --dir rb >/dev/null || die "plan relbase"
+"$CHARNN" sweep run rb --local > rb.out 2>&1 || die "run of a planned sweep with a relative base_config: $(cat rb.out)"
+grep -q '"status": "done"' rb/trials/0000/status.json || die "relbase trial not done"
+pass "sweep run DIR --local on a planned sweep whose base_config is relative"
+
 # Validation of the spec itself.
 printf 'base: {data: x.h5}\nsweep:\n  method: grid\n  parameters:\n    rnn_sise: [1, 2]\n' > bad1.yaml
 expect_error "bad1.yaml:5: unknown option 'rnn_sise'; did you mean 'rnn_size'?" "$CHARNN" sweep plan bad1.yaml --dir b1

@@ -1,0 +1,339 @@
+// Sweep specs (src/sweep/spec.h): loading and checking a spec, expanding it into
+// trials, and the `sweep table` rows (src/sweep/results.h). Specs are written
+// into a temporary directory, as a user would write them.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include "sweep/results.h"
+#include "sweep/spec.h"
+#include "sweep/trial_status.h"
+#include "util/fsutil.h"
+#include "util/status.h"
+
+using namespace charnn;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    char tmpl[] = "/tmp/charnn-sweep-test-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { remove_tree(path); }
+  // Writes `text` to NAME (creating folders in NAME) and returns its path.
+  std::string file(const std::string& name, const std::string& text) const {
+    fs::create_directories((path / name).parent_path());
+    std::ofstream(path / name) << text;
+    return (path / name).string();
+  }
+};
+
+// Runs a scope from another working directory, and comes back even on a throw.
+struct InDir {
+  fs::path before = fs::current_path();
+  explicit InDir(const fs::path& dir) { fs::current_path(dir); }
+  ~InDir() { fs::current_path(before); }
+};
+
+std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::vector<std::string> values_of(const Trial& t) {
+  std::vector<std::string> out;
+  for (const auto& kv : t.values) out.push_back(kv.second);
+  return out;
+}
+
+}  // namespace
+
+TEST(SweepSpec, GridIsTheCartesianProductInSpecOrderWithTheLastParameterFastest) {
+  TempDir tmp;
+  const std::string path = tmp.file("grid.yaml",
+                                    "base: {data: /data/x.h5, max_iters: 7}\n"
+                                    "sweep:\n"
+                                    "  method: grid\n"
+                                    "  parameters:\n"
+                                    "    rnn_size: [16, 32]\n"
+                                    "    dropout: [0.0, 0.1, 0.2]\n"
+                                    "    model: gru\n");
+  const SweepSpec spec = load_sweep_spec(path);
+  EXPECT_EQ(spec.method, SweepMethod::grid);
+  EXPECT_EQ(spec.name, "grid");  // the file's stem when the spec has no name
+  ASSERT_EQ(spec.parameters.size(), 3u);
+  EXPECT_EQ(spec.parameters[0].kind, ParamKind::list);
+  EXPECT_EQ(spec.parameters[2].kind, ParamKind::fixed);
+
+  const std::vector<Trial> trials = expand_trials(spec);
+  ASSERT_EQ(trials.size(), 6u);  // 2 x 3 x 1
+  const std::vector<std::vector<std::string>> expected = {
+      {"16", "0.0", "gru"}, {"16", "0.1", "gru"}, {"16", "0.2", "gru"},
+      {"32", "0.0", "gru"}, {"32", "0.1", "gru"}, {"32", "0.2", "gru"}};
+  for (size_t i = 0; i < trials.size(); ++i) {
+    EXPECT_EQ(trials[i].id, static_cast<int>(i));
+    EXPECT_EQ(values_of(trials[i]), expected[i]) << "trial " << i;
+    EXPECT_EQ(trials[i].values[0].first, "rnn_size");
+    EXPECT_EQ(trials[i].config.model, "gru");      // the fixed value reaches every trial
+    EXPECT_EQ(trials[i].config.max_iters, 7);      // and so does the base
+    EXPECT_EQ(trials[i].config.data, "/data/x.h5");
+  }
+  EXPECT_EQ(trials[4].config.rnn_size, 32);
+  EXPECT_DOUBLE_EQ(trials[4].config.dropout, 0.1);
+}
+
+TEST(SweepSpec, GridOfOneListHasOneTrialPerValue) {
+  TempDir tmp;
+  const std::string path = tmp.file("one.yaml",
+                                    "name: one-list\nbase: {data: x.h5}\nsweep:\n  parameters:\n"
+                                    "    optimizer: [adam, sgd, rmsprop, adamw]\n");
+  const std::vector<Trial> trials = expand_trials(load_sweep_spec(path));
+  ASSERT_EQ(trials.size(), 4u);
+  EXPECT_EQ(trials[0].config.optimizer, "adam");
+  EXPECT_EQ(trials[3].config.optimizer, "adamw");
+}
+
+namespace {
+
+const char* kRandomSpec =
+    "base: {data: x.h5}\n"
+    "sweep:\n"
+    "  method: random\n"
+    "  trials: 40\n"
+    "  seed: SEED\n"
+    "  parameters:\n"
+    "    learning_rate: {log_uniform: [0.0001, 0.01]}\n"
+    "    dropout: {uniform: [0.1, 0.5]}\n"
+    "    num_layers: {int_uniform: [1, 3]}\n"
+    "    model: {choice: [lstm, gru]}\n"
+    "    rnn_size: [64, 128]\n";
+
+SweepSpec random_spec(const TempDir& tmp, int seed) {
+  std::string text = kRandomSpec;
+  text.replace(text.find("SEED"), 4, std::to_string(seed));
+  return load_sweep_spec(tmp.file("random" + std::to_string(seed) + ".yaml", text));
+}
+
+}  // namespace
+
+TEST(SweepSpec, RandomDrawsTrialsValuesWithinTheirRanges) {
+  TempDir tmp;
+  const SweepSpec spec = random_spec(tmp, 3);
+  EXPECT_EQ(spec.method, SweepMethod::random);
+  EXPECT_EQ(spec.parameters[0].kind, ParamKind::log_uniform);
+  EXPECT_EQ(spec.parameters[1].kind, ParamKind::uniform);
+  EXPECT_EQ(spec.parameters[2].kind, ParamKind::int_uniform);
+  EXPECT_EQ(spec.parameters[3].kind, ParamKind::choice);
+  EXPECT_EQ(spec.parameters[4].kind, ParamKind::list);
+
+  const std::vector<Trial> trials = expand_trials(spec);
+  ASSERT_EQ(trials.size(), 40u);
+  std::set<std::string> layers;
+  for (const Trial& t : trials) {
+    ASSERT_EQ(t.values.size(), 5u);
+    const double lr = std::stod(t.values[0].second), dropout = std::stod(t.values[1].second);
+    EXPECT_GE(lr, 1e-4);
+    EXPECT_LE(lr, 1e-2);
+    EXPECT_DOUBLE_EQ(t.config.learning_rate, lr);
+    EXPECT_GE(dropout, 0.1);
+    EXPECT_LE(dropout, 0.5);
+    // int_uniform: a whole number, written without a decimal point.
+    const std::string& n = t.values[2].second;
+    EXPECT_EQ(n.find_first_not_of("0123456789"), std::string::npos) << n;
+    EXPECT_GE(t.config.num_layers, 1);
+    EXPECT_LE(t.config.num_layers, 3);
+    layers.insert(n);
+    EXPECT_TRUE(t.values[3].second == "lstm" || t.values[3].second == "gru") << t.values[3].second;
+    EXPECT_TRUE(t.config.rnn_size == 64 || t.config.rnn_size == 128);
+  }
+  EXPECT_GT(layers.size(), 1u) << "40 draws of int_uniform [1, 3] all gave " << *layers.begin();
+}
+
+TEST(SweepSpec, RandomIsReproducibleFromItsSeed) {
+  TempDir tmp;
+  const std::vector<Trial> a = expand_trials(random_spec(tmp, 3));
+  const std::vector<Trial> b = expand_trials(random_spec(tmp, 3));
+  const std::vector<Trial> c = expand_trials(random_spec(tmp, 4));
+  ASSERT_EQ(a.size(), b.size());
+  ASSERT_EQ(a.size(), c.size());
+  bool differs = false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].values, b[i].values) << "trial " << i;
+    differs = differs || a[i].values != c[i].values;
+  }
+  EXPECT_TRUE(differs) << "seeds 3 and 4 drew the same trials";
+}
+
+TEST(SweepSpec, LogUniformSpansItsRangeInLogSpace) {
+  TempDir tmp;
+  const std::vector<Trial> trials = expand_trials(random_spec(tmp, 11));
+  // Uniform in log space: about half the draws below the geometric middle (1e-3),
+  // where a linear uniform would put about 9 %.
+  int below = 0;
+  for (const Trial& t : trials) below += std::stod(t.values[0].second) < 1e-3;
+  EXPECT_GE(below, 8);
+  EXPECT_LE(below, 32);
+}
+
+TEST(SweepSpec, UnknownKeysNameFileLineKeyAndTheKeysExpected) {
+  TempDir tmp;
+  struct Case {
+    const char* yaml;
+    std::string expected;  // after "FILE:"
+  };
+  const Case cases[] = {
+      {"base: {data: x.h5}\nsweeep: {}\n", "2: unknown key 'sweeep'; expected name, base_config, base, sweep or slurm"},
+      {"base: {data: x.h5}\nsweep:\n  method: grid\n  trails: 3\n  parameters: {dropout: [0.1]}\n",
+       "4: unknown sweep key 'trails'; expected method, parameters, trials, seed or metric"},
+      {"base: {data: x.h5}\nsweep:\n  method: random\n  trials: 2\n  parameters:\n    dropout: {unifrom: [0, 1]}\n",
+       "6: dropout: unknown distribution 'unifrom'; expected choice, uniform, log_uniform or int_uniform"},
+      {"base: {data: x.h5}\nsweep:\n  parameters: {dropout: [0.1]}\nslurm:\n  ranks: 2\n  partion: gpu\n",
+       "6: unknown slurm key 'partion'; expected partition, account, time, nodes, ranks, gpus_per_node, "
+       "cpus_per_task, max_concurrent or launcher"},
+  };
+  for (const Case& c : cases) {
+    const std::string path = tmp.file("bad.yaml", c.yaml);
+    const std::string e = error_of([&] { load_sweep_spec(path); });
+    EXPECT_EQ(e, path + ":" + c.expected) << c.yaml;
+  }
+}
+
+TEST(SweepSpec, ClosedSetsAreCheckedWhereTheyAreRead) {
+  TempDir tmp;
+  std::string path = tmp.file("m.yaml", "base: {data: x.h5}\nsweep:\n  method: grit\n  parameters: {dropout: [0.1]}\n");
+  EXPECT_EQ(error_of([&] { load_sweep_spec(path); }), path + ":3: method = 'grit': expected grid or random");
+  path = tmp.file("l.yaml", "base: {data: x.h5}\nsweep: {parameters: {dropout: [0.1]}}\nslurm: {launcher: ssh}\n");
+  EXPECT_EQ(error_of([&] { load_sweep_spec(path); }), path + ":3: slurm.launcher = 'ssh': expected srun or mpirun");
+  path = tmp.file("g.yaml", "base: {data: x.h5}\nsweep:\n  parameters:\n    dropout: {uniform: [0, 0.5]}\n");
+  EXPECT_NE(error_of([&] { load_sweep_spec(path); }).find(":4: dropout: 'uniform' needs method random"),
+            std::string::npos);
+  EXPECT_STREQ(to_string(ParamKind::log_uniform), "log_uniform");
+  EXPECT_STREQ(to_string(SweepMethod::random), "random");
+}
+
+// data, vocab and init_from, in base or swept, are relative to the spec's
+// folder (like base_config), not to the directory the sweep is planned from.
+TEST(SweepSpec, RelativeInputPathsResolveAgainstTheSpecFolder) {
+  TempDir tmp;
+  const std::string path = tmp.file("specs/s.yaml",
+                                    "base:\n  data: corpus.h5\n  vocab: /abs/v.json\n"
+                                    "sweep:\n  parameters:\n    init_from: [init/a.h5, /abs/b.h5]\n");
+  const std::string folder = (tmp.path / "specs").string();
+  const std::vector<Trial> trials = expand_trials(load_sweep_spec(path));
+  ASSERT_EQ(trials.size(), 2u);
+  EXPECT_EQ(trials[0].config.data, folder + "/corpus.h5");
+  EXPECT_EQ(trials[0].config.vocab, "/abs/v.json");  // absolute paths stay as they are
+  EXPECT_EQ(trials[0].config.init_from, folder + "/init/a.h5");
+  EXPECT_EQ(trials[1].config.init_from, "/abs/b.h5");
+  EXPECT_EQ(trials[0].values[0].second, "init/a.h5");  // trials.csv keeps what the spec said
+
+  // Planned from another directory, the trial's config names the spec folder's corpus.
+  {
+    InDir elsewhere(tmp.path);
+    PlanOptions opt;
+    opt.dir = "planned";
+    opt.charnn_path = "/usr/bin/true";
+    plan_sweep(load_sweep_spec(path), opt);
+  }
+  const std::string config = read_file((tmp.path / "planned/trials/0000/config.yaml").string());
+  EXPECT_NE(config.find("data: \"" + folder + "/corpus.h5\"\n"), std::string::npos) << config;
+  EXPECT_NE(config.find("init_from: \"" + folder + "/init/a.h5\"\n"), std::string::npos) << config;
+}
+
+// base_config is a train config: its own paths mean what they mean to
+// `charnn train --config`, whatever folder the spec is in.
+TEST(SweepSpec, PathsInsideBaseConfigAreLeftAsTheyAre) {
+  TempDir tmp;
+  tmp.file("specs/train.yaml", "data: runs/x.h5\nrnn_size: 48\n");
+  const std::string path = tmp.file("specs/s.yaml", "base_config: train.yaml\nsweep: {parameters: {dropout: [0.1]}}\n");
+  const std::vector<Trial> trials = expand_trials(load_sweep_spec(path));
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_EQ(trials[0].config.data, "runs/x.h5");
+  EXPECT_EQ(trials[0].config.rnn_size, 48);
+}
+
+TEST(TrialStatus, StatesKeepTheirWordsOnDisk) {
+  for (TrialState s : {TrialState::pending, TrialState::running, TrialState::done, TrialState::failed,
+                       TrialState::preempted})
+    EXPECT_EQ(parse_trial_state(to_string(s), "status.json"), s);
+  EXPECT_EQ(error_of([] { parse_trial_state("finished", "t/status.json"); }),
+            "t/status.json: status = 'finished': expected pending, running, done, failed or preempted");
+
+  TempDir tmp;
+  EXPECT_EQ(read_trial_status(tmp.path.string()).status, TrialState::pending);  // no file yet
+  TrialStatus st;
+  st.status = TrialState::preempted;
+  st.restarts = 2;
+  write_trial_status(tmp.path.string(), st);
+  EXPECT_NE(read_file((tmp.path / "status.json").string()).find("\"status\": \"preempted\""), std::string::npos);
+  const TrialStatus back = read_trial_status(tmp.path.string());
+  EXPECT_EQ(back.status, TrialState::preempted);
+  EXPECT_EQ(back.restarts, 2);
+}
+
+namespace {
+
+TrialRow row(int id, const std::string& lr, TrialState status, double loss) {
+  TrialRow r;
+  r.id = id;
+  r.params = {{"learning_rate", lr}};
+  r.status = status;
+  r.best_val_loss = loss;
+  return r;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+}  // namespace
+
+TEST(SweepTable, SortedByTheMetricWithTrialsWithoutOneLast) {
+  std::vector<TrialRow> rows = {row(0, "0.001", TrialState::done, 1.5), row(1, "0.002", TrialState::failed, -1),
+                                row(2, "0.003", TrialState::done, 1.25), row(3, "0.004", TrialState::pending, -1),
+                                row(4, "0.005", TrialState::running, 1.3), row(5, "0.006", TrialState::failed, 1.4)};
+  sort_by_metric(rows);
+  std::vector<int> order;
+  for (const auto& r : rows) order.push_back(r.id);
+  // A trial that failed after an evaluation keeps its place by loss; those
+  // without a loss (failed early, pending) come last, in trial order.
+  EXPECT_EQ(order, (std::vector<int>{2, 4, 5, 0, 1, 3}));
+}
+
+TEST(SweepTable, ColumnsAlignedAndNumbersFormatted) {
+  TrialRow a = row(2, "0.003", TrialState::done, 1.25);
+  a.best_epoch = 1.5;
+  a.best_iter = 200;
+  a.wall_seconds = 3725;
+  a.chars_per_sec = 12345.6;
+  a.restarts = 1;
+  a.best_checkpoint = "sw/trials/0002/lm_lstm_epoch1.50_1.2500.h5";
+  TrialRow b = row(10, "0.0001", TrialState::pending, -1);
+  const std::string table = format_rows({a, b}, "table");
+  const std::vector<std::string> expected = {
+      "trial  learning_rate  status   val_loss  val_bpc  epoch  iter  wall     chars/s  restarts  checkpoint",
+      "2      0.003          done     1.2500    1.8034   1.50   200   1:02:05  12346    1         "
+      "sw/trials/0002/lm_lstm_epoch1.50_1.2500.h5",
+      "10     0.0001         pending  -         -        -      -     00:00    0        0         -",
+  };
+  EXPECT_EQ(lines_of(table), expected) << table;
+  EXPECT_EQ(format_rows({a}, "csv").substr(0, 36), "trial,learning_rate,status,val_loss,");
+  EXPECT_NE(format_rows({a}, "json").find("\"status\": \"done\""), std::string::npos);
+  EXPECT_EQ(error_of([&] { format_rows({a}, "html"); }), "--format 'html': expected table, csv, markdown or json");
+}
