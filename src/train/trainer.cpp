@@ -247,11 +247,11 @@ void build_model(Run& r, const Checkpoint* ck) {
   r.model->to(r.device);
   r.fp = flatten_parameters(*r.model, r.device);
   if (r.device.is_cuda()) {
-    gpu::set_math_mode(cfg.precision == "fp32" ? gpu::MathMode::FP32 : gpu::MathMode::TF32);
-    r.model->set_bf16(cfg.precision == "bf16");
-  } else if (cfg.precision != "fp32" && r.lead) {
+    gpu::set_math_mode(cfg.precision == Precision::Fp32 ? gpu::MathMode::FP32 : gpu::MathMode::TF32);
+    r.model->set_bf16(cfg.precision == Precision::Bf16);
+  } else if (cfg.precision != Precision::Fp32 && r.lead) {
     std::fprintf(stderr, "charnn: warning: precision = %s applies to GPUs; the CPU computes in fp32\n",
-                 cfg.precision.c_str());
+                 to_string(cfg.precision).c_str());
   }
   const uint64_t mine = checksum(r.fp.data);
   uint64_t root = mine;
@@ -289,6 +289,8 @@ void plan_batches(Run& r) {
 // hidden state and RNG; with another layout, the fraction of the epoch done.
 void restore(Run& r, const Checkpoint& ck) {
   const int64_t B = r.cfg.batch_size, K = r.cfg.grad_accum;
+  if (!ck.has_optimizer)
+    fail(r.resume_path, ": no optimizer state to resume from (weights only); start from it with init_from");
   if (ck.optimizer.type != r.opt.type)
     fail(r.resume_path, ": optimizer state is ", ck.optimizer.type, ", expected ", r.opt.type);
   {
@@ -331,7 +333,7 @@ void set_up(Run& r) {
   r.device = pick_device(r.cfg);
   r.corpus = std::shared_ptr<const Corpus>(Corpus::open(r.cfg.data, r.cfg.vocab));
   std::unique_ptr<Checkpoint> ck = open_checkpoint_source(r.cfg, r.corpus->vocab(), &r.resume_path);
-  if (r.cfg.savefile.empty()) r.cfg.savefile = r.cfg.model;
+  if (r.cfg.savefile.empty()) r.cfg.savefile = to_string(r.cfg.model);
   build_model(r, ck.get());
   plan_batches(r);
   if (ck && !r.resume_path.empty()) restore(r, *ck);
@@ -497,7 +499,7 @@ void start_lines(const Run& r, const GradReducer& reducer, RunDir& dir) {
   std::fprintf(stderr,
                "charnn: %s %ldx%ld, %ld parameters, vocab %zu | %d rank(s) x batch %ld x seq %ld | %ld batches/epoch, "
                "%ld iterations | device %s, %d BLAS thread(s)/rank\n",
-               r.cfg.model.c_str(), static_cast<long>(r.cfg.num_layers), static_cast<long>(r.cfg.rnn_size),
+               to_string(r.cfg.model).c_str(), static_cast<long>(r.cfg.num_layers), static_cast<long>(r.cfg.rnn_size),
                static_cast<long>(r.fp.data.numel()), r.corpus->vocab().size(), r.c.size,
                static_cast<long>(r.cfg.batch_size), static_cast<long>(r.cfg.seq_length),
                static_cast<long>(r.layout.batches), static_cast<long>(r.total_iters), r.device.str().c_str(),
