@@ -44,7 +44,7 @@ static void inspect_checkpoint(const std::string& path) {
   for (auto& p : ck.params) params += p.numel();
   const auto& h = ck.progress.history;
   std::printf("checkpoint    %s\n", path.c_str());
-  std::printf("model         %s, %ld layers x %ld, embedding %ld, dropout %g\n", ck.spec.type.c_str(),
+  std::printf("model         %s, %ld layers x %ld, embedding %ld, dropout %g\n", to_string(ck.spec.type).c_str(),
               (long)ck.spec.num_layers, (long)ck.spec.rnn_size, (long)ck.spec.embedding_size, ck.spec.dropout);
   std::printf("parameters    %ld\n", (long)params);
   std::printf("vocabulary    %zu tokens (%s)\n", ck.vocab.size(), encoding_name(ck.vocab.encoding));
@@ -52,7 +52,7 @@ static void inspect_checkpoint(const std::string& path) {
               ck.epoch_float, ck.world_size, (long)ck.streams_per_rank);
   std::printf("val loss      %.4f nats/char (%.4f bpc) at this save; best %.4f at iteration %ld\n", ck.val_loss,
               ck.val_loss / std::log(2.0), ck.progress.best_val_loss, (long)ck.progress.best_val_iter);
-  std::printf("optimizer     %s, step %ld\n", ck.optimizer.type.empty() ? "none" : ck.optimizer.type.c_str(),
+  std::printf("optimizer     %s, step %ld\n", ck.has_optimizer ? to_string(ck.optimizer.type).c_str() : "none",
               (long)ck.optimizer.step);
   std::printf("wall time     %.1f s, %.0f chars/s at the save\n", ck.progress.wall_seconds, ck.progress.chars_per_sec);
   if (!h.train_loss.empty()) {

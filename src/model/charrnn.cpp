@@ -13,22 +13,26 @@ CharRNNImpl::CharRNNImpl(const ModelSpec& spec) : spec_(spec) {
   embedding_ = register_module("embedding", torch::nn::Embedding(spec.vocab_size, spec.embedding_size));
   // LibTorch applies `dropout` between stacked layers (not after the last).
   const double between = spec.num_layers > 1 ? spec.dropout : 0.0;
-  if (spec.type == "lstm") {
-    lstm_ = register_module("rnn", torch::nn::LSTM(torch::nn::LSTMOptions(spec.embedding_size, spec.rnn_size)
+  switch (spec.type) {
+    case CellType::Lstm:
+      lstm_ = register_module("rnn", torch::nn::LSTM(torch::nn::LSTMOptions(spec.embedding_size, spec.rnn_size)
+                                                         .num_layers(spec.num_layers)
+                                                         .dropout(between)
+                                                         .batch_first(true)));
+      break;
+    case CellType::Gru:
+      gru_ = register_module("rnn", torch::nn::GRU(torch::nn::GRUOptions(spec.embedding_size, spec.rnn_size)
                                                        .num_layers(spec.num_layers)
                                                        .dropout(between)
                                                        .batch_first(true)));
-  } else if (spec.type == "gru") {
-    gru_ = register_module("rnn", torch::nn::GRU(torch::nn::GRUOptions(spec.embedding_size, spec.rnn_size)
-                                                     .num_layers(spec.num_layers)
-                                                     .dropout(between)
-                                                     .batch_first(true)));
-  } else {
-    rnn_ = register_module("rnn", torch::nn::RNN(torch::nn::RNNOptions(spec.embedding_size, spec.rnn_size)
-                                                     .num_layers(spec.num_layers)
-                                                     .dropout(between)
-                                                     .nonlinearity(torch::kTanh)
-                                                     .batch_first(true)));
+      break;
+    case CellType::Rnn:
+      rnn_ = register_module("rnn", torch::nn::RNN(torch::nn::RNNOptions(spec.embedding_size, spec.rnn_size)
+                                                       .num_layers(spec.num_layers)
+                                                       .dropout(between)
+                                                       .nonlinearity(torch::kTanh)
+                                                       .batch_first(true)));
+      break;
   }
   dropout_ = register_module("dropout", torch::nn::Dropout(spec.dropout));
   decoder_ = register_module("decoder", torch::nn::Linear(spec.rnn_size, spec.vocab_size));
@@ -104,7 +108,7 @@ RnnState CharRNNImpl::zero_state(int64_t batch, torch::Device device) const {
   auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(device);
   RnnState s;
   s.h = torch::zeros({spec_.num_layers, batch, spec_.rnn_size}, opts);
-  if (spec_.type == "lstm") s.c = torch::zeros({spec_.num_layers, batch, spec_.rnn_size}, opts);
+  if (spec_.type == CellType::Lstm) s.c = torch::zeros({spec_.num_layers, batch, spec_.rnn_size}, opts);
   return s;
 }
 

@@ -8,10 +8,12 @@
 
 #include <string>
 
+#include "model/cell_type.h"
+
 namespace charnn {
 
 struct ModelSpec {
-  std::string type = "lstm";  // lstm | gru | rnn
+  CellType type = CellType::Lstm;
   int64_t vocab_size = 0;
   int64_t embedding_size = 64;
   int64_t rnn_size = 128;

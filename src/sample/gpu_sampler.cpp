@@ -74,7 +74,7 @@ GpuLstmSampler::GpuLstmSampler(CharRNNImpl& model, torch::Device device) : impl_
   torch::NoGradGuard no_grad;
   Impl& s = *impl_;
   const ModelSpec& spec = model.spec();
-  if (spec.type != "lstm") fail("GPU sampling kernels are for LSTMs; this model is a ", spec.type);
+  if (spec.type != CellType::Lstm) fail("GPU sampling kernels are for LSTMs; this model is a ", spec.type);
   if (spec.vocab_size > kMaxDrawVocab)
     fail("GPU sampling handles vocabularies up to ", kMaxDrawVocab, " characters; this one has ", spec.vocab_size);
   s.L = spec.num_layers, s.H = spec.rnn_size, s.V = spec.vocab_size;

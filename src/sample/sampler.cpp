@@ -12,12 +12,22 @@ namespace charnn {
 
 namespace {
 inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+// Rows of W_ih and W_hh per hidden unit: the gates PyTorch stacks in them.
+int gates_of(CellType cell) {
+  switch (cell) {
+    case CellType::Lstm: return 4;
+    case CellType::Gru: return 3;
+    case CellType::Rnn: return 1;
+  }
+  return 1;  // not reached: every cell is listed
+}
 }  // namespace
 
 struct Sampler::Impl {
   ModelSpec spec;
   const Vocab* vocab;
-  int gates = 4;  // per cell type: lstm 4, gru 3, rnn 1
+  int gates = 4;  // gates_of(spec.type)
   // Per layer: weights on the CPU, contiguous.
   torch::Tensor input_proj0;  // [V, G*H]: embedding @ W_ih0^T + b_ih0 (+ b_hh0 for lstm/rnn)
   std::vector<torch::Tensor> w_ih, w_hh, b_ih, b_hh;
@@ -33,39 +43,53 @@ struct Sampler::Impl {
     for (auto& t : c) t.zero_();
   }
 
-  // Advance one token; leaves the decoder output in `logits`.
+  // Advance one token; leaves the decoder output in `logits`. The cell type
+  // is an enum held since construction: no string compare per character.
   void step(int64_t token) {
-    const int64_t H = spec.rnn_size;
     for (int64_t l = 0; l < spec.num_layers; ++l) {
-      float* hp = h[l].data_ptr<float>();
       if (l == 0) gx.copy_(input_proj0[token]);
       else torch::addmv_out(gx, b_ih[l], w_ih[l], h[l - 1]);
-      float* x = gx.data_ptr<float>();
-      if (spec.type == "gru") {
-        torch::addmv_out(gh, b_hh[l], w_hh[l], h[l]);
-        const float* g = gh.data_ptr<float>();
-        for (int64_t j = 0; j < H; ++j) {
-          const float r = sigmoid(x[j] + g[j]);
-          const float z = sigmoid(x[H + j] + g[H + j]);
-          const float n = std::tanh(x[2 * H + j] + r * g[2 * H + j]);
-          hp[j] = (1.0f - z) * n + z * hp[j];
-        }
-      } else {
-        gx.addmv_(w_hh[l], h[l]);  // biases were folded into gx
-        if (spec.type == "lstm") {
-          float* cp = c[l].data_ptr<float>();
-          for (int64_t j = 0; j < H; ++j) {
-            const float i = sigmoid(x[j]), f = sigmoid(x[H + j]);
-            const float gg = std::tanh(x[2 * H + j]), o = sigmoid(x[3 * H + j]);
-            cp[j] = f * cp[j] + i * gg;
-            hp[j] = o * std::tanh(cp[j]);
-          }
-        } else {
-          for (int64_t j = 0; j < H; ++j) hp[j] = std::tanh(x[j]);
-        }
+      switch (spec.type) {
+        case CellType::Lstm: lstm_layer(l); break;
+        case CellType::Gru: gru_layer(l); break;
+        case CellType::Rnn: rnn_layer(l); break;
       }
     }
     torch::addmv_out(logits, dec_b, dec_w, h[spec.num_layers - 1]);
+  }
+
+  // One layer's update of h[l] (and c[l]) in place, gx holding its input projection.
+  void lstm_layer(int64_t l) {
+    const int64_t H = spec.rnn_size;
+    gx.addmv_(w_hh[l], h[l]);  // biases were folded into gx
+    const float* x = gx.data_ptr<float>();
+    float *hp = h[l].data_ptr<float>(), *cp = c[l].data_ptr<float>();
+    for (int64_t j = 0; j < H; ++j) {
+      const float i = sigmoid(x[j]), f = sigmoid(x[H + j]);
+      const float gg = std::tanh(x[2 * H + j]), o = sigmoid(x[3 * H + j]);
+      cp[j] = f * cp[j] + i * gg;
+      hp[j] = o * std::tanh(cp[j]);
+    }
+  }
+
+  void gru_layer(int64_t l) {
+    const int64_t H = spec.rnn_size;
+    torch::addmv_out(gh, b_hh[l], w_hh[l], h[l]);  // kept apart: the reset gate scales its candidate part
+    const float *x = gx.data_ptr<float>(), *g = gh.data_ptr<float>();
+    float* hp = h[l].data_ptr<float>();
+    for (int64_t j = 0; j < H; ++j) {
+      const float r = sigmoid(x[j] + g[j]);
+      const float z = sigmoid(x[H + j] + g[H + j]);
+      const float n = std::tanh(x[2 * H + j] + r * g[2 * H + j]);
+      hp[j] = (1.0f - z) * n + z * hp[j];
+    }
+  }
+
+  void rnn_layer(int64_t l) {
+    gx.addmv_(w_hh[l], h[l]);  // biases were folded into gx
+    const float* x = gx.data_ptr<float>();
+    float* hp = h[l].data_ptr<float>();
+    for (int64_t j = 0; j < spec.rnn_size; ++j) hp[j] = std::tanh(x[j]);
   }
 
   int64_t pick(const SampleOptions& opt, std::mt19937_64& rng) {
@@ -98,7 +122,7 @@ struct Sampler::Impl {
 
 Sampler::Sampler(CharRNNImpl& model, const Vocab& vocab, torch::Device device) : impl_(new Impl) {
 #ifdef CHARNN_HAVE_CUDA
-  if (device.is_cuda() && model.spec().type == "lstm") gpu_ = std::make_unique<GpuLstmSampler>(model, device);
+  if (device.is_cuda() && model.spec().type == CellType::Lstm) gpu_ = std::make_unique<GpuLstmSampler>(model, device);
 #endif
   torch::NoGradGuard no_grad;
   Impl& s = *impl_;
@@ -106,7 +130,7 @@ Sampler::Sampler(CharRNNImpl& model, const Vocab& vocab, torch::Device device) :
   s.vocab = &vocab;
   if (s.spec.vocab_size != static_cast<int64_t>(vocab.size()))
     fail("model vocabulary (", s.spec.vocab_size, ") and vocabulary (", vocab.size(), ") differ");
-  s.gates = s.spec.type == "lstm" ? 4 : s.spec.type == "gru" ? 3 : 1;
+  s.gates = gates_of(s.spec.type);
   auto params = model.named_parameters();
   auto get = [&](const std::string& name) { return params[name].detach().to(torch::kCPU).contiguous().clone(); };
   const int64_t L = s.spec.num_layers, H = s.spec.rnn_size, G = s.gates;
@@ -114,7 +138,7 @@ Sampler::Sampler(CharRNNImpl& model, const Vocab& vocab, torch::Device device) :
     s.w_ih.push_back(get(cat("rnn.weight_ih_l", l)));
     s.w_hh.push_back(get(cat("rnn.weight_hh_l", l)));
     torch::Tensor bi = get(cat("rnn.bias_ih_l", l)), bh = get(cat("rnn.bias_hh_l", l));
-    if (s.spec.type == "gru") {
+    if (s.spec.type == CellType::Gru) {
       s.b_ih.push_back(bi);
       s.b_hh.push_back(bh);
     } else {

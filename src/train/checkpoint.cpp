@@ -46,7 +46,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& ck) {
       h5::set_attr(f, "format", std::string(kCheckpointFormatName));
       h5::set_attr(f, "format_version", int64_t{kCheckpointFormatVersion});
       h5::set_attr(f, "charnn_version", std::string(CHARNN_VERSION));
-      h5::set_attr(f, "model", ck.spec.type);
+      h5::set_attr(f, "model", to_string(ck.spec.type));
       h5::set_attr(f, "iteration", ck.progress.iter);
       h5::set_attr(f, "epoch", ck.epoch_float);
       h5::set_attr(f, "val_loss", ck.val_loss);
@@ -64,7 +64,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& ck) {
       h5::write_strings(vg, "token", texts);
 
       h5::Handle mg = h5::create_group(f, "model");
-      h5::set_attr(mg, "type", ck.spec.type);
+      h5::set_attr(mg, "type", to_string(ck.spec.type));
       h5::set_attr(mg, "vocab_size", ck.spec.vocab_size);
       h5::set_attr(mg, "embedding_size", ck.spec.embedding_size);
       h5::set_attr(mg, "rnn_size", ck.spec.rnn_size);
@@ -72,9 +72,9 @@ void save_checkpoint(const std::string& path, const Checkpoint& ck) {
       h5::set_attr(mg, "dropout", ck.spec.dropout);
       for (size_t i = 0; i < ck.params.size(); ++i) write_tensor(mg, ck.param_names[i], ck.params[i]);
 
-      if (!ck.optimizer.type.empty()) {
+      if (ck.has_optimizer) {
         h5::Handle og = h5::create_group(f, "optimizer");
-        h5::set_attr(og, "type", ck.optimizer.type);
+        h5::set_attr(og, "type", to_string(ck.optimizer.type));
         h5::set_attr(og, "step", ck.optimizer.step);
         if (ck.optimizer.m.defined()) write_tensor(og, "m", ck.optimizer.m);
         if (ck.optimizer.v.defined()) write_tensor(og, "v", ck.optimizer.v);
@@ -135,7 +135,7 @@ Checkpoint load_checkpoint(const std::string& path) {
     ck.vocab = Vocab::make(parse_encoding(h5::get_attr_string(vg, "encoding")), h5::read_array<uint32_t>(vg, "value"), {});
 
     h5::Handle mg = h5::open_group(f, "model");
-    ck.spec.type = h5::get_attr_string(mg, "type");
+    ck.spec.type = parse_choice<CellType>(h5::get_attr_string(mg, "type"), path);
     ck.spec.vocab_size = h5::get_attr_int(mg, "vocab_size");
     ck.spec.embedding_size = h5::get_attr_int(mg, "embedding_size");
     ck.spec.rnn_size = h5::get_attr_int(mg, "rnn_size");
@@ -156,7 +156,8 @@ Checkpoint load_checkpoint(const std::string& path) {
 
     if (h5::exists(f, "optimizer")) {
       h5::Handle og = h5::open_group(f, "optimizer");
-      ck.optimizer.type = h5::get_attr_string(og, "type");
+      ck.has_optimizer = true;
+      ck.optimizer.type = parse_choice<Optimizer>(h5::get_attr_string(og, "type"), path);
       ck.optimizer.step = h5::get_attr_int(og, "step");
       if (h5::exists(og, "m")) ck.optimizer.m = read_tensor(og, "m");
       if (h5::exists(og, "v")) ck.optimizer.v = read_tensor(og, "v");
@@ -202,6 +203,7 @@ Checkpoint make_checkpoint(const TrainConfig& cfg, const Vocab& vocab, const Mod
   out.spec = spec;
   out.param_names = fp.names;
   for (const auto& p : fp.params) out.params.push_back(p.detach().to(torch::kCPU));
+  out.has_optimizer = true;
   out.optimizer = opt;
   if (opt.m.defined()) out.optimizer.m = opt.m.to(torch::kCPU);
   if (opt.v.defined()) out.optimizer.v = opt.v.to(torch::kCPU);

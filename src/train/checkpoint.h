@@ -70,7 +70,8 @@ struct Checkpoint {
   ModelSpec spec;
   std::vector<std::string> param_names;
   std::vector<torch::Tensor> params;  // CPU float32, module order
-  OptimizerState optimizer;           // CPU tensors (may be undefined in a weights-only file)
+  bool has_optimizer = false;         // false: a weights-only file (no /optimizer group)
+  OptimizerState optimizer;           // CPU tensors, when has_optimizer
   TrainProgress progress;
   double val_loss = std::numeric_limits<double>::quiet_NaN();  // at this save
   double epoch_float = 0;

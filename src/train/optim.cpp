@@ -2,22 +2,20 @@
 
 #include <cmath>
 
-#include "util/status.h"
 
 namespace charnn {
 
 OptimizerState make_optimizer_state(const TrainConfig& cfg, const FlatParams& fp) {
   OptimizerState st;
   st.type = cfg.optimizer;
-  if (cfg.optimizer == "adam" || cfg.optimizer == "adamw") {
-    st.m = torch::zeros_like(fp.data);
-    st.v = torch::zeros_like(fp.data);
-  } else if (cfg.optimizer == "rmsprop") {
-    st.v = torch::zeros_like(fp.data);
-  } else if (cfg.optimizer == "sgd") {
-    st.m = torch::zeros_like(fp.data);
-  } else {
-    fail("optimizer ", quoted(cfg.optimizer), ": expected adam, adamw, rmsprop or sgd");
+  switch (cfg.optimizer) {
+    case Optimizer::Adam:
+    case Optimizer::AdamW:
+      st.m = torch::zeros_like(fp.data);
+      st.v = torch::zeros_like(fp.data);
+      break;
+    case Optimizer::RmsProp: st.v = torch::zeros_like(fp.data); break;
+    case Optimizer::Sgd: st.m = torch::zeros_like(fp.data); break;
   }
   return st;
 }
@@ -26,7 +24,7 @@ double clip_gradients(const TrainConfig& cfg, FlatParams& fp) {
   torch::NoGradGuard no_grad;
   const double norm = fp.grad.norm().item<double>();
   if (cfg.grad_clip > 0) {
-    if (cfg.grad_clip_mode == "value") {
+    if (cfg.grad_clip_mode == ClipMode::Value) {
       fp.grad.clamp_(-cfg.grad_clip, cfg.grad_clip);
     } else if (norm > cfg.grad_clip) {
       fp.grad.mul_(cfg.grad_clip / (norm + 1e-6));
@@ -40,27 +38,33 @@ void optimizer_step(const TrainConfig& cfg, OptimizerState& st, FlatParams& fp, 
   st.step += 1;
   torch::Tensor& p = fp.data;
   torch::Tensor g = fp.grad;
-  if (cfg.weight_decay > 0 && st.type != "adamw") g = g.add(p, cfg.weight_decay);  // L2 in the gradient
-  if (st.type == "adam" || st.type == "adamw") {
-    if (st.type == "adamw" && cfg.weight_decay > 0) p.mul_(1.0 - lr * cfg.weight_decay);
-    st.m.mul_(cfg.beta1).add_(g, 1.0 - cfg.beta1);
-    st.v.mul_(cfg.beta2).addcmul_(g, g, 1.0 - cfg.beta2);
-    const double bc1 = 1.0 - std::pow(cfg.beta1, static_cast<double>(st.step));
-    const double bc2 = 1.0 - std::pow(cfg.beta2, static_cast<double>(st.step));
-    torch::Tensor denom = (st.v.sqrt() / std::sqrt(bc2)).add_(cfg.eps);
-    p.addcdiv_(st.m, denom, -lr / bc1);
-  } else if (st.type == "rmsprop") {
-    // char-rnn's optim.rmsprop: v = decay*v + (1-decay)*g^2; p -= lr * g / (sqrt(v) + eps)
-    st.v.mul_(cfg.decay_rate).addcmul_(g, g, 1.0 - cfg.decay_rate);
-    p.addcdiv_(g, st.v.sqrt().add_(cfg.eps), -lr);
-  } else {  // sgd with momentum
-    if (cfg.momentum > 0) {
-      if (st.step == 1) st.m.copy_(g);
-      else st.m.mul_(cfg.momentum).add_(g);
-      p.add_(st.m, -lr);
-    } else {
-      p.add_(g, -lr);
+  if (cfg.weight_decay > 0 && st.type != Optimizer::AdamW) g = g.add(p, cfg.weight_decay);  // L2 in the gradient
+  switch (st.type) {
+    case Optimizer::Adam:
+    case Optimizer::AdamW: {
+      if (st.type == Optimizer::AdamW && cfg.weight_decay > 0) p.mul_(1.0 - lr * cfg.weight_decay);
+      st.m.mul_(cfg.beta1).add_(g, 1.0 - cfg.beta1);
+      st.v.mul_(cfg.beta2).addcmul_(g, g, 1.0 - cfg.beta2);
+      const double bc1 = 1.0 - std::pow(cfg.beta1, static_cast<double>(st.step));
+      const double bc2 = 1.0 - std::pow(cfg.beta2, static_cast<double>(st.step));
+      torch::Tensor denom = (st.v.sqrt() / std::sqrt(bc2)).add_(cfg.eps);
+      p.addcdiv_(st.m, denom, -lr / bc1);
+      break;
     }
+    case Optimizer::RmsProp:
+      // char-rnn's optim.rmsprop: v = decay*v + (1-decay)*g^2; p -= lr * g / (sqrt(v) + eps)
+      st.v.mul_(cfg.decay_rate).addcmul_(g, g, 1.0 - cfg.decay_rate);
+      p.addcdiv_(g, st.v.sqrt().add_(cfg.eps), -lr);
+      break;
+    case Optimizer::Sgd:  // with momentum
+      if (cfg.momentum > 0) {
+        if (st.step == 1) st.m.copy_(g);
+        else st.m.mul_(cfg.momentum).add_(g);
+        p.add_(st.m, -lr);
+      } else {
+        p.add_(g, -lr);
+      }
+      break;
   }
 }
 
@@ -88,11 +92,12 @@ void guarded_update(const TrainConfig& cfg, OptimizerState& st, FlatParams& fp, 
   torch::Tensor ok = s.enable & fresh & finite;
   s.iter.add_(s.enable.to(torch::kFloat64));
   if (cfg.grad_clip > 0) {
-    if (cfg.grad_clip_mode == "value") fp.grad.clamp_(-cfg.grad_clip, cfg.grad_clip);
+    if (cfg.grad_clip_mode == ClipMode::Value) fp.grad.clamp_(-cfg.grad_clip, cfg.grad_clip);
     else fp.grad.mul_((cfg.grad_clip / (norm + 1e-6)).clamp_max(1.0));
   }
   torch::Tensor& p = fp.data;
-  torch::Tensor g = cfg.weight_decay > 0 && st.type != "adamw" ? fp.grad.add(p, cfg.weight_decay) : fp.grad;
+  torch::Tensor g =
+      cfg.weight_decay > 0 && st.type != Optimizer::AdamW ? fp.grad.add(p, cfg.weight_decay) : fp.grad;
   g.masked_fill_(ok.logical_not(), 0.0);  // NaN * 0 is NaN: zero it, don't scale it
   torch::Tensor okf = ok.to(torch::kFloat32);
   torch::Tensor lr = s.lr * okf;
@@ -101,26 +106,35 @@ void guarded_update(const TrainConfig& cfg, OptimizerState& st, FlatParams& fp, 
   // In float64, as the classic step's host scalars: 1 - 0.999f is off by 5e-5.
   torch::Tensor okd = ok.to(torch::kFloat64);
   auto keep = [&](double d) { return 1.0 - (1.0 - d) * okd; };
-  if (st.type == "adam" || st.type == "adamw") {
-    if (st.type == "adamw" && cfg.weight_decay > 0) p.mul_(1.0 - lr * cfg.weight_decay);
-    torch::Tensor b1 = keep(cfg.beta1), b2 = keep(cfg.beta2);
-    st.m.mul_(b1).addcmul_(g, 1.0 - b1);
-    st.v.mul_(b2).addcmul_(g, g * (1.0 - b2));
-    // Bias corrections in float64, floored so that a skipped first step divides no zero by zero.
-    torch::Tensor bc1 = (1.0 - torch::pow(cfg.beta1, s.step)).clamp_min(1e-30);
-    torch::Tensor bc2 = (1.0 - torch::pow(cfg.beta2, s.step)).clamp_min(1e-30);
-    torch::Tensor denom = (st.v.sqrt() / bc2.sqrt().to(torch::kFloat32)).add_(cfg.eps);
-    p.sub_(st.m / denom * (lr / bc1.to(torch::kFloat32)));
-  } else if (st.type == "rmsprop") {
-    torch::Tensor d = keep(cfg.decay_rate);
-    st.v.mul_(d).addcmul_(g, g * (1.0 - d));
-    p.sub_(g / st.v.sqrt().add_(cfg.eps) * lr);
-  } else if (cfg.momentum > 0) {  // sgd: the first step copies the gradient into the buffer
-    torch::Tensor first = (s.step == 1.0).to(torch::kFloat32);
-    st.m.mul_(keep(cfg.momentum) * (1.0 - first * okf)).add_(g);
-    p.sub_(st.m * lr);
-  } else {
-    p.sub_(g * lr);
+  switch (st.type) {
+    case Optimizer::Adam:
+    case Optimizer::AdamW: {
+      if (st.type == Optimizer::AdamW && cfg.weight_decay > 0) p.mul_(1.0 - lr * cfg.weight_decay);
+      torch::Tensor b1 = keep(cfg.beta1), b2 = keep(cfg.beta2);
+      st.m.mul_(b1).addcmul_(g, 1.0 - b1);
+      st.v.mul_(b2).addcmul_(g, g * (1.0 - b2));
+      // Bias corrections in float64, floored so that a skipped first step divides no zero by zero.
+      torch::Tensor bc1 = (1.0 - torch::pow(cfg.beta1, s.step)).clamp_min(1e-30);
+      torch::Tensor bc2 = (1.0 - torch::pow(cfg.beta2, s.step)).clamp_min(1e-30);
+      torch::Tensor denom = (st.v.sqrt() / bc2.sqrt().to(torch::kFloat32)).add_(cfg.eps);
+      p.sub_(st.m / denom * (lr / bc1.to(torch::kFloat32)));
+      break;
+    }
+    case Optimizer::RmsProp: {
+      torch::Tensor d = keep(cfg.decay_rate);
+      st.v.mul_(d).addcmul_(g, g * (1.0 - d));
+      p.sub_(g / st.v.sqrt().add_(cfg.eps) * lr);
+      break;
+    }
+    case Optimizer::Sgd:
+      if (cfg.momentum > 0) {  // the first step copies the gradient into the buffer
+        torch::Tensor first = (s.step == 1.0).to(torch::kFloat32);
+        st.m.mul_(keep(cfg.momentum) * (1.0 - first * okf)).add_(g);
+        p.sub_(st.m * lr);
+      } else {
+        p.sub_(g * lr);
+      }
+      break;
   }
 }
 
@@ -129,17 +143,24 @@ double learning_rate_at(const TrainConfig& cfg, int64_t iter, int64_t updates_pe
   double lr = cfg.learning_rate;
   if (cfg.lr_scale == "linear") lr *= world_size;
   const int64_t epochs_done = updates_per_epoch > 0 ? iter / updates_per_epoch : 0;
-  if (cfg.lr_schedule == "charrnn") {
-    // char-rnn decays at the end of every epoch e (1-based) with e >= learning_rate_decay_after.
-    const int64_t first = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(cfg.learning_rate_decay_after)));
-    const int64_t decays = std::max<int64_t>(0, epochs_done - first + 1);
-    lr *= std::pow(cfg.learning_rate_decay, static_cast<double>(decays));
-  } else if (cfg.lr_schedule == "step") {
-    lr *= std::pow(cfg.lr_decay_factor, static_cast<double>(epochs_done / cfg.lr_decay_every));
-  } else if (cfg.lr_schedule == "cosine") {
-    const double span = std::max<int64_t>(1, total_iters - cfg.warmup_iters);
-    const double t = std::clamp(static_cast<double>(iter - cfg.warmup_iters) / span, 0.0, 1.0);
-    lr = cfg.min_lr + (lr - cfg.min_lr) * 0.5 * (1.0 + std::cos(M_PI * t));
+  switch (cfg.lr_schedule) {
+    case LrSchedule::Constant: break;
+    case LrSchedule::CharRnn: {
+      // char-rnn decays at the end of every epoch e (1-based) with e >= learning_rate_decay_after.
+      const int64_t first = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(cfg.learning_rate_decay_after)));
+      const int64_t decays = std::max<int64_t>(0, epochs_done - first + 1);
+      lr *= std::pow(cfg.learning_rate_decay, static_cast<double>(decays));
+      break;
+    }
+    case LrSchedule::Step:
+      lr *= std::pow(cfg.lr_decay_factor, static_cast<double>(epochs_done / cfg.lr_decay_every));
+      break;
+    case LrSchedule::Cosine: {
+      const double span = std::max<int64_t>(1, total_iters - cfg.warmup_iters);
+      const double t = std::clamp(static_cast<double>(iter - cfg.warmup_iters) / span, 0.0, 1.0);
+      lr = cfg.min_lr + (lr - cfg.min_lr) * 0.5 * (1.0 + std::cos(M_PI * t));
+      break;
+    }
   }
   if (cfg.warmup_iters > 0 && iter < cfg.warmup_iters) lr *= static_cast<double>(iter + 1) / cfg.warmup_iters;
   return lr;

@@ -13,9 +13,8 @@
 
 namespace charnn {
 
-
 struct OptimizerState {
-  std::string type;
+  Optimizer type = Optimizer::Adam;
   int64_t step = 0;
   torch::Tensor m;  // adam/adamw: exp_avg; sgd: momentum_buffer
   torch::Tensor v;  // adam/adamw: exp_avg_sq; rmsprop: square_avg

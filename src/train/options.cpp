@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <optional>
 #include <sstream>
+#include <utility>
 
 #include "util/fsutil.h"
 #include "util/status.h"
@@ -21,14 +23,14 @@ const std::vector<OptionSpec>& train_options() {
   static const std::vector<OptionSpec> table = {
       {"data", "corpus cache written by 'charnn preprocess' (or a torch-rnn .h5)", &C::data},
       {"vocab", "torch-rnn vocabulary .json (default: beside the .h5)", &C::vocab},
-      {"model", "recurrent cell", &C::model, 0, 0, {"lstm", "gru", "rnn"}},
+      {"model", "recurrent cell", &C::model},
       {"rnn_size", "hidden units per layer", &C::rnn_size, 1, 65536},
       {"num_layers", "recurrent layers", &C::num_layers, 1, 64},
       {"embedding_size", "character embedding width", &C::embedding_size, 1, 65536},
       {"dropout", "dropout between layers and before the decoder", &C::dropout, 0, 0.99},
       {"batch_size", "parallel streams per rank", &C::batch_size, 1, 1 << 20},
       {"seq_length", "characters per stream per iteration (BPTT length)", &C::seq_length, 1, 1 << 20},
-      {"optimizer", "update rule", &C::optimizer, 0, 0, {"adam", "adamw", "rmsprop", "sgd"}},
+      {"optimizer", "update rule", &C::optimizer},
       {"learning_rate", "base learning rate", &C::learning_rate, 0, 10},
       {"beta1", "adam/adamw first-moment decay", &C::beta1, 0, 0.999999},
       {"beta2", "adam/adamw second-moment decay", &C::beta2, 0, 0.999999999},
@@ -38,7 +40,7 @@ const std::vector<OptionSpec>& train_options() {
       {"decay_rate", "rmsprop squared-gradient decay (char-rnn)", &C::decay_rate, 0, 0.999999},
       {"lr_schedule", "constant | charrnn (x learning_rate_decay each epoch after learning_rate_decay_after) | "
                       "step (x lr_decay_factor every lr_decay_every epochs) | cosine (to min_lr)",
-       &C::lr_schedule, 0, 0, {"constant", "charrnn", "step", "cosine"}},
+       &C::lr_schedule},
       {"learning_rate_decay", "charrnn schedule: factor per epoch", &C::learning_rate_decay, 0, 1},
       {"learning_rate_decay_after", "charrnn schedule: first epoch that decays", &C::learning_rate_decay_after, 0, kInf},
       {"lr_decay_every", "step schedule: epochs between decays", &C::lr_decay_every, 1, 1 << 30},
@@ -46,8 +48,7 @@ const std::vector<OptionSpec>& train_options() {
       {"warmup_iters", "linear warmup iterations (any schedule)", &C::warmup_iters, 0, 1LL << 40},
       {"min_lr", "cosine schedule: final learning rate", &C::min_lr, 0, 10},
       {"grad_clip", "clip threshold (0 = off)", &C::grad_clip, 0, kInf},
-      {"grad_clip_mode", "norm (global L2 norm) | value (char-rnn's element-wise clamp)", &C::grad_clip_mode, 0, 0,
-       {"norm", "value"}},
+      {"grad_clip_mode", "norm (global L2 norm) | value (char-rnn's element-wise clamp)", &C::grad_clip_mode},
       {"grad_accum", "micro-batches accumulated before each update", &C::grad_accum, 1, 1 << 20},
       {"lr_scale", "none | linear: multiply learning_rate by the number of ranks (use with warmup_iters)",
        &C::lr_scale, 0, 0, {"none", "linear"}},
@@ -71,7 +72,7 @@ const std::vector<OptionSpec>& train_options() {
       {"device", "auto | cpu | cuda", &C::device, 0, 0, {"auto", "cpu", "cuda"}},
       {"precision", "fp32 | tf32 (tensor-core fp32 matmuls) | bf16 (bf16 compute, fp32 weights and optimizer; "
                     "CUDA only, the CPU always computes in fp32)",
-       &C::precision, 0, 0, {"fp32", "tf32", "bf16"}},
+       &C::precision},
       {"cuda_graph", "auto | on | off: capture the whole training step (forward, backward, clip, update) as one "
                      "CUDA graph and replay it (auto: on a GPU with one rank and grad_accum 1)",
        &C::cuda_graph, 0, 0, {"auto", "on", "off"}},
@@ -121,13 +122,17 @@ std::string suggest_option(const std::string& name) {
   return "";
 }
 
+// The shortest decimal form that reads back as the same double ("0.9", not
+// "0.90000000000000002"; 2^20 as 1048576, not a stream's 1.04858e+06), for
+// --help, --print-config, config.yaml and the ranges in errors.
+static std::string shortest_double(double d) {
+  char buf[64];
+  auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  return ec == std::errc() ? std::string(buf, ptr) : std::to_string(d);
+}
+
 static std::string range_text(const OptionSpec& o) {
-  std::ostringstream os;
-  os << "[" << o.min << ", ";
-  if (o.max >= kInf) os << "inf";
-  else os << o.max;
-  os << "]";
-  return os.str();
+  return "[" + shortest_double(o.min) + ", " + (o.max >= kInf ? "inf" : shortest_double(o.max)) + "]";
 }
 
 // Compares in long double, which holds every int64 exactly, against the double bounds.
@@ -172,11 +177,17 @@ void set_option(TrainConfig& cfg, const std::string& key, const std::string& val
           if (v == "true" || v == "1" || v == "yes" || v == "on") cfg.*member = true;
           else if (v == "false" || v == "0" || v == "no" || v == "off") cfg.*member = false;
           else bad("true or false");
+        } else if constexpr (is_choice_v<T>) {
+          // The one place a closed set's string becomes its enum. The error
+          // names the table's key, as it does for the string choices below.
+          std::optional<T> e = from_string<T>(value);
+          if (!e) fail_choice(where, o->name, value, choice_list<T>());
+          cfg.*member = *e;
         } else {
           if (!o->choices.empty() && std::find(o->choices.begin(), o->choices.end(), value) == o->choices.end()) {
             std::string list;
             for (auto& c : o->choices) list += (list.empty() ? "" : " | ") + c;
-            bad("one of " + list);
+            fail_choice(where, o->name, value, list);
           }
           cfg.*member = value;
         }
@@ -236,24 +247,28 @@ std::vector<double> parse_double_list(const std::string& s, const std::string& w
   return out;
 }
 
-// The shortest decimal form that reads back as the same double ("0.9", not
-// "0.90000000000000002"), for --help, --print-config and config.yaml.
-static std::string shortest_double(double d) {
-  char buf[64];
-  auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, d);
-  return ec == std::errc() ? std::string(buf, ptr) : std::to_string(d);
-}
-
 std::string option_value(const TrainConfig& cfg, const OptionSpec& spec) {
   return std::visit(
       [&](auto member) -> std::string {
         using T = std::decay_t<decltype(cfg.*member)>;
         if constexpr (std::is_same_v<T, bool>) return (cfg.*member) ? "true" : "false";
         else if constexpr (std::is_same_v<T, std::string>) return cfg.*member;
+        else if constexpr (is_choice_v<T>) return to_string(cfg.*member);
         else if constexpr (std::is_same_v<T, double>) return shortest_double(cfg.*member);
         else return std::to_string(cfg.*member);
       },
       spec.field);
+}
+
+// Strings and enums are written quoted, numbers and booleans bare: config.yaml
+// and the config saved in checkpoints read as they did when enums were strings.
+static bool is_text(const OptionSpec& o) {
+  return std::visit(
+      [](auto member) {
+        using T = std::decay_t<decltype(std::declval<TrainConfig>().*member)>;
+        return std::is_same_v<T, std::string> || is_choice_v<T>;
+      },
+      o.field);
 }
 
 std::string to_yaml(const TrainConfig& cfg) {
@@ -262,7 +277,7 @@ std::string to_yaml(const TrainConfig& cfg) {
   for (const auto& o : train_options()) {
     out << YAML::Key << o.name << YAML::Value;
     std::string v = option_value(cfg, o);
-    if (std::holds_alternative<std::string TrainConfig::*>(o.field)) out << YAML::DoubleQuoted << v;
+    if (is_text(o)) out << YAML::DoubleQuoted << v;
     else out << v;
   }
   out << YAML::EndMap;

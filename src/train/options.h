@@ -7,6 +7,8 @@
 #include <variant>
 #include <vector>
 
+#include "train/choices.h"
+
 namespace YAML { class Node; }
 
 namespace charnn {
@@ -16,7 +18,7 @@ struct TrainConfig {
   std::string data;        // corpus cache (.h5)
   std::string vocab;       // torch-rnn vocabulary .json (default: beside the .h5)
   // model
-  std::string model = "lstm";
+  CellType model = CellType::Lstm;
   int64_t rnn_size = 128;
   int64_t num_layers = 2;
   int64_t embedding_size = 64;
@@ -25,13 +27,13 @@ struct TrainConfig {
   int64_t batch_size = 50;  // streams per rank
   int64_t seq_length = 50;
   // optimisation
-  std::string optimizer = "adam";
+  Optimizer optimizer = Optimizer::Adam;
   double learning_rate = 2e-3;
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
   double weight_decay = 0.0;
   double momentum = 0.9;
   double decay_rate = 0.95;  // rmsprop
-  std::string lr_schedule = "constant";
+  LrSchedule lr_schedule = LrSchedule::Constant;
   double learning_rate_decay = 0.97;
   double learning_rate_decay_after = 10;  // epochs
   int64_t lr_decay_every = 5;             // epochs
@@ -39,7 +41,7 @@ struct TrainConfig {
   int64_t warmup_iters = 0;
   double min_lr = 0.0;  // cosine floor
   double grad_clip = 5.0;
-  std::string grad_clip_mode = "norm";
+  ClipMode grad_clip_mode = ClipMode::Norm;
   int64_t grad_accum = 1;
   std::string lr_scale = "none";  // none | linear (x ranks)
   // length of training
@@ -63,7 +65,7 @@ struct TrainConfig {
   // runtime
   int64_t seed = 123;
   std::string device = "auto";  // auto | cpu | cuda
-  std::string precision = "fp32";  // fp32 | tf32 | bf16 (CUDA; the CPU computes in fp32)
+  Precision precision = Precision::Fp32;  // CUDA only; the CPU computes in fp32
   std::string cuda_graph = "auto";  // auto | on | off: replay the whole training step as one CUDA graph
   bool reduce_single_rank = false;  // test switch: keep the gradient reducer (NCCL/MPI) active with one rank
   int64_t threads = 0;          // intra-op threads per rank; 0 = cores / local ranks
@@ -72,10 +74,17 @@ struct TrainConfig {
   std::string progress = "auto";  // auto | bar | lines
 };
 
+// A closed set is an enum field (train/choices.h), its choices the enum's
+// spellings; flags, YAML and config.yaml hold the same strings either way.
+using OptionField =
+    std::variant<int64_t TrainConfig::*, double TrainConfig::*, std::string TrainConfig::*, bool TrainConfig::*,
+                 CellType TrainConfig::*, Optimizer TrainConfig::*, LrSchedule TrainConfig::*,
+                 ClipMode TrainConfig::*, Precision TrainConfig::*>;
+
 struct OptionSpec {
   const char* name;
   const char* help;
-  std::variant<int64_t TrainConfig::*, double TrainConfig::*, std::string TrainConfig::*, bool TrainConfig::*> field;
+  OptionField field;
   double min = -1e300, max = 1e300;  // inclusive range for numbers
   std::vector<std::string> choices{};  // allowed values for strings (empty = any)
 };

@@ -245,10 +245,10 @@ void build_model(Run& r, const Checkpoint* ck) {
   r.model->to(r.device);
   r.fp = flatten_parameters(*r.model, r.device);
   if (r.device.is_cuda()) {
-    gpu::set_math_mode(cfg.precision == "fp32" ? gpu::MathMode::FP32 : gpu::MathMode::TF32);
-    r.model->set_bf16(cfg.precision == "bf16");
-  } else if (cfg.precision != "fp32") {
-    log::warn("precision = {} applies to GPUs; the CPU computes in fp32", cfg.precision);
+    gpu::set_math_mode(cfg.precision == Precision::Fp32 ? gpu::MathMode::FP32 : gpu::MathMode::TF32);
+    r.model->set_bf16(cfg.precision == Precision::Bf16);
+  } else if (cfg.precision != Precision::Fp32) {
+    log::warn("precision = {} applies to GPUs; the CPU computes in fp32", to_string(cfg.precision));
   }
   const uint64_t mine = checksum(r.fp.data);
   uint64_t root = mine;
@@ -285,6 +285,8 @@ void plan_batches(Run& r) {
 // hidden state and RNG; with another layout, the fraction of the epoch done.
 void restore(Run& r, const Checkpoint& ck) {
   const int64_t B = r.cfg.batch_size, K = r.cfg.grad_accum;
+  if (!ck.has_optimizer)
+    fail(r.resume_path, ": no optimizer state to resume from (weights only); start from it with init_from");
   if (ck.optimizer.type != r.opt.type)
     fail(r.resume_path, ": optimizer state is ", ck.optimizer.type, ", expected ", r.opt.type);
   {
@@ -323,7 +325,7 @@ void set_up(Run& r) {
   r.device = pick_device(r.cfg);
   r.corpus = std::shared_ptr<const Corpus>(Corpus::open(r.cfg.data, r.cfg.vocab));
   std::unique_ptr<Checkpoint> ck = open_checkpoint_source(r.cfg, r.corpus->vocab(), &r.resume_path);
-  if (r.cfg.savefile.empty()) r.cfg.savefile = r.cfg.model;
+  if (r.cfg.savefile.empty()) r.cfg.savefile = to_string(r.cfg.model);
   build_model(r, ck.get());
   plan_batches(r);
   if (ck && !r.resume_path.empty()) restore(r, *ck);
@@ -486,8 +488,9 @@ void start_lines(const Run& r, const GradReducer& reducer, RunDir& dir) {
               reducer.bucket_count(), r.cfg.overlap ? ", overlapped with backward" : "");
   log::info("{} {}x{}, {} parameters, vocab {} | {} rank(s) x batch {} x seq {} | {} batches/epoch, {} iterations | "
             "device {}, {} BLAS thread(s)/rank",
-            r.cfg.model, r.cfg.num_layers, r.cfg.rnn_size, r.fp.data.numel(), r.corpus->vocab().size(), r.c.size,
-            r.cfg.batch_size, r.cfg.seq_length, r.layout.batches, r.total_iters, r.device.str(), r.blas_threads);
+            to_string(r.cfg.model), r.cfg.num_layers, r.cfg.rnn_size, r.fp.data.numel(), r.corpus->vocab().size(),
+            r.c.size, r.cfg.batch_size, r.cfg.seq_length, r.layout.batches, r.total_iters, r.device.str(),
+            r.blas_threads);
   dir.metric({{"event", "start"}, {"iter", r.prog.iter}, {"world_size", r.c.size}, {"parameters", r.fp.data.numel()},
               {"total_iters", r.total_iters}, {"batches_per_epoch", r.layout.batches},
               {"resumed", !r.resume_path.empty()}});

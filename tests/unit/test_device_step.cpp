@@ -34,15 +34,15 @@ void expect_close(const torch::Tensor& x, const torch::Tensor& y, const char* wh
 }  // namespace
 
 TEST(GuardedUpdate, MatchesClassicClipAndUpdateForEveryOptimizer) {
-  for (const char* opt : {"adam", "adamw", "rmsprop", "sgd"}) {
-    for (const char* mode : {"norm", "value"}) {
-      SCOPED_TRACE(std::string(opt) + " clip " + mode);
+  for (Optimizer opt : {Optimizer::Adam, Optimizer::AdamW, Optimizer::RmsProp, Optimizer::Sgd}) {
+    for (ClipMode mode : {ClipMode::Norm, ClipMode::Value}) {
+      SCOPED_TRACE(to_string(opt) + " clip " + to_string(mode));
       Pair p;
       TrainConfig c;
       c.optimizer = opt;
       c.grad_clip = 1.5;
       c.grad_clip_mode = mode;
-      c.weight_decay = std::string(opt) == "adam" ? 0.0 : 0.01;
+      c.weight_decay = opt == Optimizer::Adam ? 0.0 : 0.01;
       OptimizerState sa = make_optimizer_state(c, p.fa), sb = make_optimizer_state(c, p.fb);
       DeviceScalars s = make_device_scalars(sb, 0, torch::kCPU);
       for (int step = 0; step < 6; ++step) {
@@ -68,8 +68,8 @@ TEST(GuardedUpdate, MatchesClassicClipAndUpdateForEveryOptimizer) {
 }
 
 TEST(GuardedUpdate, ANonFiniteStepAndEveryLaterOneChangeNothing) {
-  for (const char* opt : {"adam", "rmsprop", "sgd"}) {
-    SCOPED_TRACE(opt);
+  for (Optimizer opt : {Optimizer::Adam, Optimizer::RmsProp, Optimizer::Sgd}) {
+    SCOPED_TRACE(to_string(opt));
     Pair p;
     TrainConfig c;
     c.optimizer = opt;
@@ -113,8 +113,8 @@ TEST(GuardedUpdate, DisabledStepsComputeButChangeNothing) {
 // The whole step: forward, backward, clip, update, hidden state carried; the
 // same numbers as the training loop's classic step on the same batches.
 TEST(DeviceStepTest, MatchesTheClassicStepOnTheCpu) {
-  for (const char* cell : {"lstm", "gru"}) {
-    SCOPED_TRACE(cell);
+  for (CellType cell : {CellType::Lstm, CellType::Gru}) {
+    SCOPED_TRACE(to_string(cell));
     TrainConfig cfg;
     cfg.model = cell;
     cfg.batch_size = 3;

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "data/h5.h"
 #include "util/fsutil.h"
 #include "model/charrnn.h"
 #include "sample/sampler.h"
@@ -47,7 +48,7 @@ class SamplerMatchesModule : public ::testing::TestWithParam<std::string> {};
 TEST_P(SamplerMatchesModule, GreedyTextIsIdentical) {
   Vocab v = small_vocab();
   torch::manual_seed(7);
-  CharRNN m(ModelSpec{GetParam(), static_cast<int64_t>(v.size()), 16, 24, 2, 0.0});
+  CharRNN m(ModelSpec{parse_choice<CellType>(GetParam(), "test"), static_cast<int64_t>(v.size()), 16, 24, 2, 0.0});
   {  // larger weights so the argmax path is not trivially constant
     torch::NoGradGuard ng;
     for (auto& p : m->parameters()) p.mul_(3.0);
@@ -63,7 +64,7 @@ TEST_P(SamplerMatchesModule, GreedyTextIsIdentical) {
 INSTANTIATE_TEST_SUITE_P(Cells, SamplerMatchesModule, ::testing::Values("lstm", "gru", "rnn"));
 
 TEST(Model, LstmForgetGateBiasStartsAtOne) {
-  CharRNN m(ModelSpec{"lstm", 10, 8, 6, 2, 0.0});
+  CharRNN m(ModelSpec{CellType::Lstm, 10, 8, 6, 2, 0.0});
   auto p = m->named_parameters();
   for (int l = 0; l < 2; ++l) {
     auto b = p[cat("rnn.bias_ih_l", l)] + p[cat("rnn.bias_hh_l", l)];
@@ -73,7 +74,7 @@ TEST(Model, LstmForgetGateBiasStartsAtOne) {
 
 TEST(Sampler, UnknownPrimetextIsListedOrSkipped) {
   Vocab v = small_vocab();
-  CharRNN m(ModelSpec{"lstm", static_cast<int64_t>(v.size()), 8, 8, 1, 0.0});
+  CharRNN m(ModelSpec{CellType::Lstm, static_cast<int64_t>(v.size()), 8, 8, 1, 0.0});
   Sampler s(*m, v);
   SampleOptions o;
   o.primetext = "Hello, wörld";
@@ -101,8 +102,8 @@ struct CheckpointFiles : ::testing::Test {
   Checkpoint make() {
     Checkpoint ck;
     ck.vocab = small_vocab();
-    ck.spec = ModelSpec{"gru", static_cast<int64_t>(ck.vocab.size()), 8, 12, 2, 0.0};
-    ck.config.model = "gru";
+    ck.spec = ModelSpec{CellType::Gru, static_cast<int64_t>(ck.vocab.size()), 8, 12, 2, 0.0};
+    ck.config.model = CellType::Gru;
     ck.config_yaml = to_yaml(ck.config);
     CharRNN m(ck.spec);
     for (auto& p : m->named_parameters()) {
@@ -131,7 +132,8 @@ TEST_F(CheckpointFiles, RoundTripIsExact) {
   EXPECT_EQ(b.progress.iter, 42);
   EXPECT_EQ(b.progress.history.val_loss, a.progress.history.val_loss);
   EXPECT_EQ(b.rng_states, a.rng_states);
-  EXPECT_EQ(b.spec.type, "gru");
+  EXPECT_EQ(b.spec.type, CellType::Gru);
+  EXPECT_FALSE(b.has_optimizer);  // make() writes weights only
   EXPECT_TRUE(b.vocab == a.vocab);
   for (auto& e : std::filesystem::directory_iterator(dir))
     EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos);
@@ -154,6 +156,43 @@ TEST_F(CheckpointFiles, TruncatedForeignAndGarbageFilesAreClearErrors) {
   }
   std::ofstream(dir + "/text.h5") << "hello";
   EXPECT_THROW(load_checkpoint(dir + "/text.h5"), Error);
+}
+
+// The cell and optimizer names in a file are parsed as it is read: the enums
+// round-trip, and an unknown name is the options' one-line choice error,
+// naming the file.
+TEST_F(CheckpointFiles, CellAndOptimizerNamesRoundTripAndUnknownOnesAreClearErrors) {
+  Checkpoint a = make();
+  a.has_optimizer = true;
+  a.optimizer.type = Optimizer::RmsProp;
+  a.optimizer.step = 3;
+  a.optimizer.v = torch::ones({5});
+  const std::string path = dir + "/ck.h5";
+  save_checkpoint(path, a);
+  Checkpoint b = load_checkpoint(path);
+  EXPECT_EQ(b.spec.type, CellType::Gru);
+  ASSERT_TRUE(b.has_optimizer);
+  EXPECT_EQ(b.optimizer.type, Optimizer::RmsProp);
+  EXPECT_EQ(b.optimizer.step, 3);
+  auto rewrite = [&](const char* group, const char* value) {
+    save_checkpoint(path, a);
+    h5::Handle f(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+    ASSERT_GE(f.id(), 0);
+    h5::Handle g = h5::open_group(f, group);
+    h5::set_attr(g, "type", std::string(value));
+  };
+  auto error_loading = [&]() -> std::string {
+    try {
+      load_checkpoint(path);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  rewrite("model", "transformer");
+  EXPECT_EQ(error_loading(), path + ": model = 'transformer': expected one of lstm | gru | rnn");
+  rewrite("optimizer", "adagrad");
+  EXPECT_EQ(error_loading(), path + ": optimizer = 'adagrad': expected one of adam | adamw | rmsprop | sgd");
 }
 
 TEST(CheckpointName, FormatsAndParsesCharRnnNames) {

@@ -7,7 +7,7 @@ using namespace charnn;
 TEST(Schedule, CharRnnDecaysAfterEachEpochFromDecayAfter) {
   TrainConfig c;
   c.learning_rate = 1.0;
-  c.lr_schedule = "charrnn";
+  c.lr_schedule = LrSchedule::CharRnn;
   c.learning_rate_decay = 0.5;
   c.learning_rate_decay_after = 2;
   const int64_t ipe = 10;
@@ -20,16 +20,16 @@ TEST(Schedule, CharRnnDecaysAfterEachEpochFromDecayAfter) {
 TEST(Schedule, StepCosineWarmupAndRankScaling) {
   TrainConfig c;
   c.learning_rate = 1.0;
-  c.lr_schedule = "step";
+  c.lr_schedule = LrSchedule::Step;
   c.lr_decay_every = 2;
   c.lr_decay_factor = 0.1;
   EXPECT_NEAR(learning_rate_at(c, 45, 10, 100, 1), 0.01, 1e-12);
-  c.lr_schedule = "cosine";
+  c.lr_schedule = LrSchedule::Cosine;
   c.min_lr = 0.0;
   EXPECT_NEAR(learning_rate_at(c, 50, 10, 100, 1), 0.5, 1e-12);
   EXPECT_NEAR(learning_rate_at(c, 100, 10, 100, 1), 0.0, 1e-12);
   c.warmup_iters = 10;
-  c.lr_schedule = "constant";
+  c.lr_schedule = LrSchedule::Constant;
   c.lr_scale = "linear";
   EXPECT_NEAR(learning_rate_at(c, 0, 10, 100, 4), 0.4, 1e-12);
   EXPECT_NEAR(learning_rate_at(c, 50, 10, 100, 4), 4.0, 1e-12);
@@ -62,7 +62,7 @@ TEST(Clipping, GlobalNormAndValue) {
   EXPECT_NEAR(clip_gradients(c, fp), 5.0, 1e-6);
   EXPECT_NEAR(fp.grad.norm().item<double>(), 1.0, 1e-5);
   fp.grad.copy_(torch::tensor({3.0f, -4.0f, 0.5f}));
-  c.grad_clip_mode = "value";
+  c.grad_clip_mode = ClipMode::Value;
   clip_gradients(c, fp);
   EXPECT_TRUE(torch::equal(fp.grad, torch::tensor({1.0f, -1.0f, 0.5f})));
 }

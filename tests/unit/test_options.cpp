@@ -23,7 +23,7 @@ TEST(Options, FlagsAcceptDashesAndUnderscoresAndOverrideTheConfigFile) {
                                       "--data=x.h5", "--overlap", "false", "--explosion_guard"});
   EXPECT_EQ(cl.cfg.rnn_size, 256);
   EXPECT_EQ(cl.cfg.num_layers, 3);
-  EXPECT_EQ(cl.cfg.model, "gru");
+  EXPECT_EQ(cl.cfg.model, CellType::Gru);
   EXPECT_DOUBLE_EQ(cl.cfg.dropout, 0.25);
   EXPECT_EQ(cl.cfg.data, "x.h5");
   EXPECT_FALSE(cl.cfg.overlap);
@@ -105,4 +105,161 @@ TEST(Options, DoublesPrintInTheirShortestRoundTripForm) {
   EXPECT_EQ(std::stod(value("learning_rate")), 0.1 + 0.2);
   EXPECT_EQ(to_yaml(TrainConfig()).find("0000000"), std::string::npos) << to_yaml(TrainConfig());
   EXPECT_NE(train_help().find("[0.9]"), std::string::npos);
+}
+
+// --- closed sets: enums parsed once, spelt as the files have always spelt them ---
+
+namespace {
+
+// Every enumerator reads and prints as `spellings` (in declaration order), the
+// strings in config.yaml and checkpoints; nothing else (case included) parses.
+template <typename E>
+void expect_round_trip(const std::vector<std::string>& spellings) {
+  ASSERT_EQ(Choices<E>::names.size(), spellings.size()) << Choices<E>::key;
+  for (size_t i = 0; i < spellings.size(); ++i) {
+    const E e = static_cast<E>(i);
+    EXPECT_EQ(to_string(e), spellings[i]);
+    EXPECT_EQ(cat(e), spellings[i]);
+    EXPECT_EQ(from_string<E>(spellings[i]), e) << spellings[i];
+    EXPECT_EQ(parse_choice<E>(spellings[i], "--x"), e) << spellings[i];
+    std::string upper = spellings[i];
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    EXPECT_EQ(from_string<E>(upper), std::nullopt) << upper;
+  }
+  EXPECT_EQ(from_string<E>(""), std::nullopt);
+}
+
+// A bad value: one line naming where, the key, the value and every choice,
+// the same from parse_choice as from the options table.
+template <typename E>
+void expect_bad_value_error(const std::string& list) {
+  const std::string key = Choices<E>::key;
+  EXPECT_EQ(choice_list<E>(), list);
+  const std::string want = "--" + key + ": " + key + " = 'nope': expected one of " + list;
+  EXPECT_EQ(error_of([&] { parse_choice<E>("nope", "--" + key); }), want);
+  TrainConfig cfg;
+  EXPECT_EQ(error_of([&] { set_option(cfg, key, "nope", "--" + key); }), want);
+}
+
+// Every value through a flag, --set and a YAML file: the same enum, and the
+// same config.yaml (which reads back to it).
+template <typename E>
+void expect_flag_set_and_yaml_agree(E TrainConfig::*field) {
+  const std::string key = Choices<E>::key;
+  for (size_t i = 0; i < Choices<E>::names.size(); ++i) {
+    const E e = static_cast<E>(i);
+    const std::string v = to_string(e);
+    SCOPED_TRACE(key + " " + v);
+    const TrainConfig by_flag = parse_train_command_line({"--" + key, v}).cfg;
+    const TrainConfig by_set = parse_train_command_line({"--set", key + "=" + v}).cfg;
+    const std::string path = "/tmp/charnn-options-enum.yaml";
+    std::ofstream(path) << key << ": " << v << "\n";
+    TrainConfig by_yaml, from_saved;
+    apply_yaml_file(by_yaml, path);
+    std::ofstream(path) << to_yaml(by_flag);
+    apply_yaml_file(from_saved, path);
+    EXPECT_EQ(by_flag.*field, e);
+    EXPECT_EQ(by_set.*field, e);
+    EXPECT_EQ(by_yaml.*field, e);
+    EXPECT_EQ(from_saved.*field, e);
+    EXPECT_NE(to_yaml(by_flag).find(key + ": \"" + v + "\"\n"), std::string::npos);
+    EXPECT_EQ(to_yaml(by_flag), to_yaml(by_yaml));
+  }
+}
+
+}  // namespace
+
+TEST(Choices, EveryEnumRoundTripsThroughItsSpelling) {
+  expect_round_trip<CellType>({"lstm", "gru", "rnn"});
+  expect_round_trip<Optimizer>({"adam", "adamw", "rmsprop", "sgd"});
+  expect_round_trip<LrSchedule>({"constant", "charrnn", "step", "cosine"});
+  expect_round_trip<ClipMode>({"norm", "value"});
+  expect_round_trip<Precision>({"fp32", "tf32", "bf16"});
+}
+
+TEST(Choices, ABadValueNamesTheKeyAndTheChoices) {
+  expect_bad_value_error<CellType>("lstm | gru | rnn");
+  expect_bad_value_error<Optimizer>("adam | adamw | rmsprop | sgd");
+  expect_bad_value_error<LrSchedule>("constant | charrnn | step | cosine");
+  expect_bad_value_error<ClipMode>("norm | value");
+  expect_bad_value_error<Precision>("fp32 | tf32 | bf16");
+  // The string choices that stay strings give the same form of message.
+  TrainConfig cfg;
+  EXPECT_EQ(error_of([&] { set_option(cfg, "device", "tpu", "--device"); }),
+            "--device: device = 'tpu': expected one of auto | cpu | cuda");
+}
+
+TEST(Choices, FlagsSetAndYamlGiveTheSameEnum) {
+  expect_flag_set_and_yaml_agree(&TrainConfig::model);
+  expect_flag_set_and_yaml_agree(&TrainConfig::optimizer);
+  expect_flag_set_and_yaml_agree(&TrainConfig::lr_schedule);
+  expect_flag_set_and_yaml_agree(&TrainConfig::grad_clip_mode);
+  expect_flag_set_and_yaml_agree(&TrainConfig::precision);
+}
+
+// --print-config, config.yaml and the config saved in checkpoints print the
+// enums' defaults as the strings they were: quoted, as strings are.
+TEST(Choices, DefaultConfigPrintsTheSameStrings) {
+  const TrainConfig defaults;
+  const std::string yaml = to_yaml(defaults);
+  for (const char* line : {"\nmodel: \"lstm\"\n", "\noptimizer: \"adam\"\n", "\nlr_schedule: \"constant\"\n",
+                           "\ngrad_clip_mode: \"norm\"\n", "\nprecision: \"fp32\"\n"})
+    EXPECT_NE(yaml.find(line), std::string::npos) << line << " in\n" << yaml;
+  auto value = [&](const char* name) { return option_value(defaults, *find_option(name)); };
+  EXPECT_EQ(value("model"), "lstm");
+  EXPECT_EQ(value("optimizer"), "adam");
+  EXPECT_EQ(value("lr_schedule"), "constant");
+  EXPECT_EQ(value("grad_clip_mode"), "norm");
+  EXPECT_EQ(value("precision"), "fp32");
+  EXPECT_NE(train_help().find("recurrent cell [lstm]"), std::string::npos);
+  // What --print-config writes is what parse_train_command_line resolved.
+  EXPECT_EQ(to_yaml(parse_train_command_line({"--print-config"}).cfg), yaml);
+}
+
+// --- edge cases of the number and boolean parsers ---
+
+TEST(Options, DoublesRejectTrailingGarbageNonFiniteAndOutOfRange) {
+  TrainConfig cfg;
+  for (const char* v : {"0.5x", "1e-3abc", "", "nan", "inf", "-inf", "1e400", "-0.1", "0.995", "0.5 "}) {
+    std::string e = error_of([&] { set_option(cfg, "dropout", v, "--dropout"); });
+    EXPECT_EQ(e, std::string("--dropout: dropout = ") + quoted(v) + ": expected a number in [0, 0.99]") << v;
+  }
+  EXPECT_DOUBLE_EQ(cfg.dropout, 0.0);  // a rejected value changes nothing
+  std::string e = error_of([&] { set_option(cfg, "grad_clip", "-1", "--grad_clip"); });
+  EXPECT_EQ(e, "--grad_clip: grad_clip = '-1': expected a number in [0, inf]");
+  set_option(cfg, "grad_clip", "1e300", "--grad_clip");  // the unbounded top is still finite
+  EXPECT_DOUBLE_EQ(cfg.grad_clip, 1e300);
+}
+
+TEST(Options, NegativeCountsAndOverflowNameTheRange) {
+  TrainConfig cfg;
+  std::string e = error_of([&] { set_option(cfg, "keep_last", "-1", "--keep_last"); });
+  EXPECT_EQ(e, "--keep_last: keep_last = '-1': expected an integer in [0, 1048576]");
+  // 2^63 overflows int64; the bound 2^50 prints in full, not rounded to 6 digits.
+  e = error_of([&] { set_option(cfg, "max_iters", "9223372036854775808", "--max_iters"); });
+  EXPECT_EQ(e, "--max_iters: max_iters = '9223372036854775808': expected an integer in [0, 1125899906842624]");
+  e = error_of([&] { set_option(cfg, "batch_size", "0", "--batch_size"); });
+  EXPECT_NE(e.find("batch_size = '0': expected an integer in [1, "), std::string::npos) << e;
+  e = error_of([&] { set_option(cfg, "rnn_size", "12 ", "--rnn_size"); });
+  EXPECT_NE(e.find("rnn_size = '12 ': expected an integer"), std::string::npos) << e;
+  EXPECT_EQ(cfg.keep_last, 3);
+  EXPECT_EQ(cfg.max_iters, 0);
+}
+
+TEST(Options, BooleansTakeTheUsualSpellingsOnly) {
+  TrainConfig cfg;
+  for (const char* v : {"true", "TRUE", "1", "yes", "on"}) {
+    cfg.overlap = false;
+    set_option(cfg, "overlap", v, "--overlap");
+    EXPECT_TRUE(cfg.overlap) << v;
+  }
+  for (const char* v : {"false", "False", "0", "no", "off"}) {
+    cfg.overlap = true;
+    set_option(cfg, "overlap", v, "--overlap");
+    EXPECT_FALSE(cfg.overlap) << v;
+  }
+  for (const char* v : {"", "2", "yes please", "t"}) {
+    std::string e = error_of([&] { set_option(cfg, "overlap", v, "--overlap"); });
+    EXPECT_EQ(e, std::string("--overlap: overlap = ") + quoted(v) + ": expected true or false") << v;
+  }
 }

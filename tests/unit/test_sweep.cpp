@@ -87,7 +87,7 @@ TEST(SweepSpec, GridIsTheCartesianProductInSpecOrderWithTheLastParameterFastest)
     EXPECT_EQ(trials[i].id, static_cast<int>(i));
     EXPECT_EQ(values_of(trials[i]), expected[i]) << "trial " << i;
     EXPECT_EQ(trials[i].values[0].first, "rnn_size");
-    EXPECT_EQ(trials[i].config.model, "gru");      // the fixed value reaches every trial
+    EXPECT_EQ(trials[i].config.model, CellType::Gru);      // the fixed value reaches every trial
     EXPECT_EQ(trials[i].config.max_iters, 7);      // and so does the base
     EXPECT_EQ(trials[i].config.data, "/data/x.h5");
   }
@@ -102,8 +102,8 @@ TEST(SweepSpec, GridOfOneListHasOneTrialPerValue) {
                                     "    optimizer: [adam, sgd, rmsprop, adamw]\n");
   const std::vector<Trial> trials = expand_trials(load_sweep_spec(path));
   ASSERT_EQ(trials.size(), 4u);
-  EXPECT_EQ(trials[0].config.optimizer, "adam");
-  EXPECT_EQ(trials[3].config.optimizer, "adamw");
+  EXPECT_EQ(trials[0].config.optimizer, Optimizer::Adam);
+  EXPECT_EQ(trials[3].config.optimizer, Optimizer::AdamW);
 }
 
 namespace {
