@@ -32,10 +32,11 @@ the model built (charnn's starts before it opens the corpus and builds its model
 includes every evaluation except the one at iteration 0 (charnn makes none at the start, so
 its time is not charged; the line is printed with the wall time at which training starts).
 Evaluations happen after the first iteration that ends at or past each multiple of
---eval-every-seconds (and/or every --eval-every-iters iterations). Budget: before each
-iteration, training stops if wall + the last iteration's duration would pass --seconds;
-then a final validation (whose time is in the final wall, so it may end a little past the
-budget -- as charnn's max_seconds). --max-iters also stops it (0 = no limit).
+--eval-every-seconds (and/or every --eval-every-iters iterations). Budget, the rule of
+charnn's max_seconds: before each iteration, training stops if wall + the last iteration's
+duration + the last (charged) evaluation's duration would pass --seconds; then the final
+validation, so the run ends within the budget up to the estimates' error. --max-iters also
+stops it (0 = no limit).
 
 Output: JSON lines on stdout:
   {"event":"start", ...}                                      settings, vocab, batches/epoch
@@ -244,14 +245,14 @@ def main():
 
     model.train()
     state = zero_state(args, B)
-    it, batch_in_epoch, last_iter_s = 0, 0, 0.0
+    it, batch_in_epoch, last_iter_s, last_eval_s = 0, 0, 0.0, 0.0
     eval_s, evals, last_eval_iter, best = 0.0, 0, 0, v
     next_eval = args.eval_every_seconds if args.eval_every_seconds > 0 else math.inf
     lr = args.lr
     while True:
         if args.max_iters > 0 and it >= args.max_iters:
             break
-        if wall() + last_iter_s > args.seconds:
+        if wall() + last_iter_s + last_eval_s > args.seconds:
             break
         s0 = time.perf_counter()
         lr = learning_rate(args, it, per_epoch)
@@ -278,7 +279,8 @@ def main():
         if due:
             e0 = time.perf_counter()
             v = evaluate(model, vx, vy, args, vocab)
-            eval_s += time.perf_counter() - e0
+            last_eval_s = time.perf_counter() - e0
+            eval_s += last_eval_s
             evals += 1
             last_eval_iter, best = it, min(best, v)
             emit({"event": "val", "iter": it, "wall": round(wall(), 4), "val_loss": v})

@@ -36,17 +36,17 @@ CharRNNImpl::CharRNNImpl(const ModelSpec& spec) : spec_(spec) {
   }
   dropout_ = register_module("dropout", torch::nn::Dropout(spec.dropout));
   decoder_ = register_module("decoder", torch::nn::Linear(spec.rnn_size, spec.vocab_size));
+}
 
-  if (lstm_) {
-    // Forget-gate bias starts at 1 (as char-rnn) so early gradients flow through
-    // time. PyTorch's gate order is input, forget, cell, output; the two bias
-    // vectors are summed, so put the 1 in bias_ih only.
-    torch::NoGradGuard no_grad;
-    const int64_t H = spec.rnn_size;
-    for (auto& p : lstm_->named_parameters()) {
-      if (p.key().rfind("bias_ih", 0) == 0) p.value().narrow(0, H, H).fill_(1.0);
-      if (p.key().rfind("bias_hh", 0) == 0) p.value().narrow(0, H, H).fill_(0.0);
-    }
+void CharRNNImpl::apply_init(InitScheme scheme) {
+  if (scheme != InitScheme::CharRnn || !lstm_) return;  // pytorch: the modules' own init, as built
+  // char-rnn's forget-gate bias of 1. PyTorch's gate order is input, forget,
+  // cell, output; the two bias vectors are summed, so the 1 goes in bias_ih.
+  torch::NoGradGuard no_grad;
+  const int64_t H = spec_.rnn_size;
+  for (auto& p : lstm_->named_parameters()) {
+    if (p.key().rfind("bias_ih", 0) == 0) p.value().narrow(0, H, H).fill_(1.0);
+    if (p.key().rfind("bias_hh", 0) == 0) p.value().narrow(0, H, H).fill_(0.0);
   }
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "model/cell_type.h"
+#include "model/init_scheme.h"
 
 namespace charnn {
 
@@ -29,7 +30,10 @@ struct RnnState {
 
 class CharRNNImpl : public torch::nn::Module {
  public:
+  // Built with LibTorch's default init (the `pytorch` scheme).
   explicit CharRNNImpl(const ModelSpec& spec);
+  // A new model's starting weights (model/init_scheme.h); draws no random numbers.
+  void apply_init(InitScheme scheme);
   // x: [batch, time] int64 ids. Returns logits [batch, time, vocab] and the new state.
   std::pair<torch::Tensor, RnnState> forward(const torch::Tensor& x, const RnnState& state);
   RnnState zero_state(int64_t batch, torch::Device device) const;

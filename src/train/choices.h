@@ -8,6 +8,8 @@
 #include <array>
 
 #include "model/cell_type.h"
+#include "model/init_scheme.h"
+#include "util/progress.h"
 #include "util/choice.h"
 
 namespace charnn {
@@ -16,6 +18,8 @@ enum class Optimizer { Adam, AdamW, RmsProp, Sgd };
 enum class LrSchedule { Constant, CharRnn, Step, Cosine };
 enum class ClipMode { Norm, Value };
 enum class Precision { Fp32, Tf32, Bf16 };
+enum class CudaGraph { Auto, On, Off };
+enum class LrScale { None, Linear };
 
 template <>
 struct Choices<Optimizer> {
@@ -36,6 +40,16 @@ template <>
 struct Choices<Precision> {
   static constexpr const char* key = "precision";
   static constexpr std::array<const char*, 3> names{"fp32", "tf32", "bf16"};
+};
+template <>
+struct Choices<CudaGraph> {
+  static constexpr const char* key = "cuda_graph";
+  static constexpr std::array<const char*, 3> names{"auto", "on", "off"};
+};
+template <>
+struct Choices<LrScale> {
+  static constexpr const char* key = "lr_scale";
+  static constexpr std::array<const char*, 2> names{"none", "linear"};
 };
 
 }  // namespace charnn

@@ -141,7 +141,7 @@ void guarded_update(const TrainConfig& cfg, OptimizerState& st, FlatParams& fp, 
 double learning_rate_at(const TrainConfig& cfg, int64_t iter, int64_t updates_per_epoch, int64_t total_iters,
                         int world_size) {
   double lr = cfg.learning_rate;
-  if (cfg.lr_scale == "linear") lr *= world_size;
+  if (cfg.lr_scale == LrScale::Linear) lr *= world_size;
   const int64_t epochs_done = updates_per_epoch > 0 ? iter / updates_per_epoch : 0;
   switch (cfg.lr_schedule) {
     case LrSchedule::Constant: break;

@@ -28,6 +28,8 @@ const std::vector<OptionSpec>& train_options() {
       {"num_layers", "recurrent layers", &C::num_layers, 1, 64},
       {"embedding_size", "character embedding width", &C::embedding_size, 1, 65536},
       {"dropout", "dropout between layers and before the decoder", &C::dropout, 0, 0.99},
+      {"init", "pytorch (LibTorch's default init) | charrnn (the same, with the LSTM forget-gate bias at 1)",
+       &C::init},
       {"batch_size", "parallel streams per rank", &C::batch_size, 1, 1 << 20},
       {"seq_length", "characters per stream per iteration (BPTT length)", &C::seq_length, 1, 1 << 20},
       {"optimizer", "update rule", &C::optimizer},
@@ -51,9 +53,12 @@ const std::vector<OptionSpec>& train_options() {
       {"grad_clip_mode", "norm (global L2 norm) | value (char-rnn's element-wise clamp)", &C::grad_clip_mode},
       {"grad_accum", "micro-batches accumulated before each update", &C::grad_accum, 1, 1 << 20},
       {"lr_scale", "none | linear: multiply learning_rate by the number of ranks (use with warmup_iters)",
-       &C::lr_scale, 0, 0, {"none", "linear"}},
+       &C::lr_scale},
       {"max_epochs", "stop after this many passes over train (fractions allowed)", &C::max_epochs, 0, kInf},
       {"max_iters", "stop after this many updates (0 = no limit)", &C::max_iters, 0, 1LL << 50},
+      {"max_seconds", "wall-time budget in seconds, counted across resumes: stop with a final validation and "
+                      "checkpoint before the next iteration would pass it (0 = no limit)",
+       &C::max_seconds, 0, kInf},
       {"eval_val_every", "iterations between validation passes and checkpoints", &C::eval_val_every, 1, 1LL << 50},
       {"val_max_batches", "limit each validation pass to this many batches (0 = whole split)", &C::val_max_batches, 0,
        1LL << 50},
@@ -75,14 +80,14 @@ const std::vector<OptionSpec>& train_options() {
        &C::precision},
       {"cuda_graph", "auto | on | off: capture the whole training step (forward, backward, clip, update) as one "
                      "CUDA graph and replay it (auto: on a GPU with one rank and grad_accum 1)",
-       &C::cuda_graph, 0, 0, {"auto", "on", "off"}},
+       &C::cuda_graph},
       {"reduce_single_rank", "test switch: run the gradient all-reduce (NCCL on GPUs) even with one rank",
        &C::reduce_single_rank},
       {"threads", "BLAS threads per rank (0 = the cores this rank is bound to; unbound: cores / ranks on the node)",
        &C::threads, 0, 4096},
       {"overlap", "all-reduce gradient buckets during backward", &C::overlap},
       {"bucket_mb", "gradient bucket size in MB", &C::bucket_mb, 0.001, 4096},
-      {"progress", "auto | bar | lines", &C::progress, 0, 0, {"auto", "bar", "lines"}},
+      {"progress", "auto | bar | lines", &C::progress},
   };
   return table;
 }

@@ -23,6 +23,7 @@ struct TrainConfig {
   int64_t num_layers = 2;
   int64_t embedding_size = 64;
   double dropout = 0.0;
+  InitScheme init = InitScheme::PyTorch;
   // batching
   int64_t batch_size = 50;  // streams per rank
   int64_t seq_length = 50;
@@ -43,10 +44,11 @@ struct TrainConfig {
   double grad_clip = 5.0;
   ClipMode grad_clip_mode = ClipMode::Norm;
   int64_t grad_accum = 1;
-  std::string lr_scale = "none";  // none | linear (x ranks)
+  LrScale lr_scale = LrScale::None;  // linear: x ranks
   // length of training
   double max_epochs = 50;
-  int64_t max_iters = 0;  // 0 = no limit
+  int64_t max_iters = 0;     // 0 = no limit
+  double max_seconds = 0;    // wall-time budget across resumes; 0 = no limit
   // evaluation and logging
   int64_t eval_val_every = 1000;
   int64_t val_max_batches = 0;
@@ -66,12 +68,12 @@ struct TrainConfig {
   int64_t seed = 123;
   std::string device = "auto";  // auto | cpu | cuda
   Precision precision = Precision::Fp32;  // CUDA only; the CPU computes in fp32
-  std::string cuda_graph = "auto";  // auto | on | off: replay the whole training step as one CUDA graph
+  CudaGraph cuda_graph = CudaGraph::Auto;  // replay the whole training step as one CUDA graph
   bool reduce_single_rank = false;  // test switch: keep the gradient reducer (NCCL/MPI) active with one rank
   int64_t threads = 0;          // intra-op threads per rank; 0 = cores / local ranks
   bool overlap = true;          // all-reduce buckets during backward
   double bucket_mb = 4.0;
-  std::string progress = "auto";  // auto | bar | lines
+  ProgressMode progress = ProgressMode::Auto;
 };
 
 // A closed set is an enum field (train/choices.h), its choices the enum's
@@ -79,7 +81,8 @@ struct TrainConfig {
 using OptionField =
     std::variant<int64_t TrainConfig::*, double TrainConfig::*, std::string TrainConfig::*, bool TrainConfig::*,
                  CellType TrainConfig::*, Optimizer TrainConfig::*, LrSchedule TrainConfig::*,
-                 ClipMode TrainConfig::*, Precision TrainConfig::*>;
+                 ClipMode TrainConfig::*, Precision TrainConfig::*, CudaGraph TrainConfig::*,
+                 LrScale TrainConfig::*, InitScheme TrainConfig::*, ProgressMode TrainConfig::*>;
 
 struct OptionSpec {
   const char* name;

@@ -228,10 +228,23 @@ struct Run {
   StreamLayout layout;
   int64_t updates_per_epoch = 0, total_iters = 0;
   double wall_before = 0;  // wall time of the earlier processes of this run (from the checkpoint)
+  double last_iter_seconds = 0, last_eval_seconds = 0;  // what the next iteration and the final save will take
+  int64_t val_batches = 0;  // per validation pass
   std::string resume_path, best_path;
 
   double epoch() const { return static_cast<double>(prog.iter) / updates_per_epoch; }
+  double chars_per_iter() const {
+    return static_cast<double>(cfg.batch_size) * cfg.seq_length * cfg.grad_accum * c.size;
+  }
   double total_wall() const { return wall_before + seconds_since(t_start); }  // across restarts
+  // max_seconds: would one more iteration, then the final validation and
+  // checkpoint, pass the budget? (Estimates: the last iteration and the last save.)
+  bool out_of_time() const {
+    if (cfg.max_seconds <= 0) return false;
+    // Before the first validation, guess it: a forward pass is about half an update.
+    const double eval = last_eval_seconds > 0 ? last_eval_seconds : 0.5 * val_batches * last_iter_seconds;
+    return total_wall() + last_iter_seconds + eval > cfg.max_seconds;
+  }
 };
 
 // The model, identical on every rank, with its parameters in one flat buffer.
@@ -242,6 +255,7 @@ void build_model(Run& r, const Checkpoint* ck) {
   torch::manual_seed(static_cast<uint64_t>(cfg.seed));
   r.model = CharRNN(r.spec);
   if (ck) load_weights(*r.model, *ck);
+  else r.model->apply_init(cfg.init);
   r.model->to(r.device);
   r.fp = flatten_parameters(*r.model, r.device);
   if (r.device.is_cuda()) {
@@ -273,7 +287,9 @@ void plan_batches(Run& r) {
   r.total_iters = static_cast<int64_t>(std::ceil(cfg.max_epochs * r.updates_per_epoch));
   if (cfg.max_iters > 0) r.total_iters = cfg.max_epochs > 0 ? std::min(r.total_iters, cfg.max_iters) : cfg.max_iters;
   if (val_tokens == 0) fail(cfg.data, ": the val split is empty; preprocess with --val-frac > 0");
-  if (make_layout(val_tokens, B, T).batches == 0)
+  r.val_batches = make_layout(val_tokens, B, T).batches;
+  if (cfg.val_max_batches > 0) r.val_batches = std::min(r.val_batches, cfg.val_max_batches);
+  if (r.val_batches == 0)
     fail(cfg.data, ": ", too_small_message(val_tokens, B, T, 1, 1, "val"), " (evaluation uses batch_size streams in all)");
   if (r.layout.batches < 50)
     log::warn("only {} batches per epoch (train split {} tokens, batch_size {} x seq_length {} x {} ranks); consider "
@@ -331,13 +347,24 @@ void set_up(Run& r) {
   if (ck && !r.resume_path.empty()) restore(r, *ck);
   else if (ck) log::info("initialised weights from {}", r.cfg.init_from);
   r.wall_before = r.prog.wall_seconds;
+  // A resumed run's pace so far stands in for its next iteration's time.
+  if (r.prog.chars_per_sec > 0) r.last_iter_seconds = r.chars_per_iter() / r.prog.chars_per_sec;
+}
+
+// max_seconds already spent by the earlier processes of this run (decided together).
+bool budget_spent_at_start(const Run& r) {
+  if (r.cfg.max_seconds <= 0 || !any_rank(r.out_of_time())) return false;
+  log::info("max_seconds = {} s already spent by this run ({:.1f} s); nothing to train", r.cfg.max_seconds,
+            r.wall_before);
+  return true;
 }
 
 // What one update reports to the loop.
 struct StepReport {
   double loss = 0, grad_norm = 0;
   double data = 0, compute = 0, reduce = 0, optim = 0;  // seconds
-  bool stop = false;
+  bool stop = false;         // a stop signal reached some rank: checkpoint and exit 75
+  bool out_of_time = false;  // the max_seconds budget is spent: final validation, exit 0
 };
 
 [[noreturn]] void stop_on_nan(const Run& r, int64_t iter, const char* what, const char* consequence) {
@@ -379,11 +406,14 @@ StepReport classic_step(Run& r, BatchSource& src, GradReducer& reducer, double l
   }
   auto t1 = Clock::now();
   s.reduce = reducer.finish();
-  // One small all-reduce decides together: mean loss, any non-finite loss, any stop request.
-  double flags[3] = {loss_sum / K, std::isfinite(loss_sum) ? 0.0 : 1.0, g_stop_signal.load() ? 1.0 : 0.0};
-  allreduce_sum(flags, 3);
+  // One small all-reduce decides together: mean loss, any non-finite loss, any
+  // stop request, any rank out of time (clocks differ a little; the first decides).
+  double flags[4] = {loss_sum / K, std::isfinite(loss_sum) ? 0.0 : 1.0, g_stop_signal.load() ? 1.0 : 0.0,
+                     r.out_of_time() ? 1.0 : 0.0};
+  allreduce_sum(flags, 4);
   s.loss = flags[0] / r.c.size;
   s.stop = flags[2] > 0;
+  s.out_of_time = flags[3] > 0;
   if (flags[1] > 0) stop_on_nan(r, r.prog.iter, "loss", "weights were not updated");
   check_explosion(r.prog, r.cfg, s.loss, r.prog.iter + 1);
   auto t2 = Clock::now();
@@ -414,6 +444,7 @@ void read_device_losses(Run& r, DeviceStep& step, StepReport& s) {
 // Validation, then a checkpoint (every rank joins: the hidden state and RNG are gathered; rank 0 writes).
 void evaluate_and_save(Run& r, RunDir& dir, const char* why) {
   const TrainConfig& cfg = r.cfg;
+  const auto t0 = Clock::now();
   EvalResult ev = evaluate(*r.model, r.corpus, Split::Val, cfg.batch_size, cfg.seq_length, cfg.val_max_batches,
                            r.device);
   r.prog.history.val_iter.push_back(r.prog.iter);
@@ -422,7 +453,10 @@ void evaluate_and_save(Run& r, RunDir& dir, const char* why) {
   std::vector<uint8_t> h = gather_bytes(state_bytes(r.state.h));
   std::vector<uint8_t> cc = r.state.c.defined() ? gather_bytes(state_bytes(r.state.c)) : std::vector<uint8_t>();
   std::vector<uint8_t> rng = gather_bytes(rng_bytes(r.device));
-  if (!r.lead) return;
+  if (!r.lead) {
+    r.last_eval_seconds = seconds_since(t0);
+    return;
+  }
   TrainProgress prog = r.prog;
   prog.wall_seconds = r.total_wall();
   const std::string path = cfg.checkpoint_dir + "/" + checkpoint_file_name(cfg.savefile, r.epoch(), ev.loss);
@@ -433,6 +467,7 @@ void evaluate_and_save(Run& r, RunDir& dir, const char* why) {
               {"val_bpc", ev.loss / std::log(2.0)}, {"checkpoint", path}, {"reason", why}, {"wall", r.total_wall()}});
   log::info("val loss {:.6g} nats/char ({:.6g} bpc) at iteration {}, epoch {:.6g} -> {}", ev.loss,
             ev.loss / std::log(2.0), r.prog.iter, r.epoch(), path);
+  r.last_eval_seconds = seconds_since(t0);
 }
 
 // Progress samples at each configured temperature (rank 0, on the CPU).
@@ -455,14 +490,14 @@ void progress_sample(Run& r, RunDir& dir) {
 // rank on a GPU, grad_accum 1, no forced reducer; null otherwise.
 std::unique_ptr<DeviceStep> make_device_step(Run& r, const GradReducer& reducer) {
   const bool single_gpu = r.device.is_cuda() && !reducer.active() && r.cfg.grad_accum == 1;
-  if (r.cfg.cuda_graph == "on" && !single_gpu)
+  if (r.cfg.cuda_graph == CudaGraph::On && !single_gpu)
     fail("cuda_graph = on needs a GPU (device: cuda), one rank and grad_accum 1; set cuda_graph: auto or off");
   // A CUDA graph takes its memory pool while it is captured: the peak counts from before.
   if (r.device.is_cuda()) gpu::reset_peak(r.device.index());
   if (!single_gpu) return nullptr;
   auto step = std::make_unique<DeviceStep>(*r.model, r.fp, r.opt, r.cfg, r.state, r.prog.iter, r.device,
-                                           r.cfg.cuda_graph != "off");
-  if (r.cfg.cuda_graph == "on" && !step->graphed())
+                                           r.cfg.cuda_graph != CudaGraph::Off);
+  if (r.cfg.cuda_graph == CudaGraph::On && !step->graphed())
     fail("cuda_graph = on, but the training step could not be captured as a CUDA graph: ", step->graph_note());
   if (!step->graph_note().empty())
     log::warn("training without a CUDA graph (the step could not be captured: {})", step->graph_note());
@@ -509,6 +544,29 @@ void log_train(const Run& r, RunDir& dir, LogWindow& w, const StepReport& s, dou
   w = LogWindow();
 }
 
+// The single-GPU step's update: no collective, so the stop and budget checks are this rank's own.
+StepReport device_step_once(Run& r, DeviceStep& step, BatchSource& src, double lr) {
+  StepReport s;
+  const auto t0 = Clock::now();
+  Batch b = src.get(r.prog.batch_in_epoch);
+  s.data = b.wait_seconds;
+  step.run(b, lr);
+  r.prog.batch_in_epoch += 1;
+  s.stop = g_stop_signal.load() != 0;
+  s.out_of_time = r.out_of_time();
+  s.compute = seconds_since(t0) - s.data;
+  return s;
+}
+
+// At an epoch boundary the streams restart, and so does the hidden state.
+void end_epoch_if_due(Run& r, DeviceStep* step) {
+  if (r.prog.batch_in_epoch < r.updates_per_epoch * r.cfg.grad_accum) return;
+  r.prog.epoch += 1;
+  r.prog.batch_in_epoch = 0;
+  if (step) step->reset_state();
+  else r.state = r.model->zero_state(r.cfg.batch_size, r.device);
+}
+
 TrainOutcome outcome_of(const Run& r, int exit_code) {
   TrainOutcome o;
   o.exit_code = exit_code;
@@ -530,46 +588,33 @@ TrainOutcome train(TrainConfig cfg) {
   GradReducer reducer(r.fp, r.cfg.bucket_mb, r.cfg.overlap, r.cfg.reduce_single_rank);
   RunDir dir(r.cfg, r.lead);
   start_lines(r, reducer, dir);
-  ProgressDisplay display(r.lead ? r.cfg.progress : "lines", r.cfg.print_every);
+  ProgressDisplay display(r.lead ? r.cfg.progress : ProgressMode::Lines, r.cfg.print_every);
   const Schedule schedule(r.cfg, r.total_iters);
   BatchSource train_src(r.corpus, Split::Train, r.layout, r.c.rank * r.cfg.batch_size, r.cfg.batch_size);
   std::unique_ptr<DeviceStep> device_step = make_device_step(r, reducer);
-  const double chars_per_iter =
-      static_cast<double>(r.cfg.batch_size) * r.cfg.seq_length * r.cfg.grad_accum * r.c.size;
   LogWindow window;
   r.model->train();
   try {
-    while (!schedule.done(r.prog.iter)) {
+    bool out_of_time = budget_spent_at_start(r);
+    while (!schedule.done(r.prog.iter) && !out_of_time) {
       const double lr = learning_rate_at(r.cfg, r.prog.iter, r.updates_per_epoch, r.total_iters, r.c.size);
-      StepReport s;
-      if (device_step) {
-        auto t0 = Clock::now();
-        Batch b = train_src.get(r.prog.batch_in_epoch);
-        s.data = b.wait_seconds;
-        device_step->run(b, lr);
-        r.prog.batch_in_epoch += 1;
-        s.stop = g_stop_signal.load() != 0;  // one rank: nothing to agree on
-        s.compute = seconds_since(t0) - s.data;
-      } else {
-        s = classic_step(r, train_src, reducer, lr);
-      }
+      const auto t_iter = Clock::now();
+      StepReport s = device_step ? device_step_once(r, *device_step, train_src, lr)
+                                 : classic_step(r, train_src, reducer, lr);
+      r.last_iter_seconds = seconds_since(t_iter);
+      out_of_time = s.out_of_time;
       r.prog.iter += 1;
-      const bool report = !device_step || schedule.needs_losses(r.prog.iter, s.stop);
+      const bool report = !device_step || schedule.needs_losses(r.prog.iter, s.stop || s.out_of_time);
       if (!device_step) {
         r.prog.history.add_train(r.prog.iter, s.loss);
       } else if (report) {
         read_device_losses(r, *device_step, s);
       }
-      if (r.prog.batch_in_epoch >= r.updates_per_epoch * r.cfg.grad_accum) {  // epoch boundary: streams restart
-        r.prog.epoch += 1;
-        r.prog.batch_in_epoch = 0;
-        if (device_step) device_step->reset_state();
-        else r.state = r.model->zero_state(r.cfg.batch_size, r.device);
-      }
+      end_epoch_if_due(r, device_step.get());
       window.add(s);
       if (!report) continue;
       const double elapsed = seconds_since(window.since);
-      r.prog.chars_per_sec = elapsed > 0 ? chars_per_iter * window.iters / elapsed : 0;
+      r.prog.chars_per_sec = elapsed > 0 ? r.chars_per_iter() * window.iters / elapsed : 0;
       if (r.lead)
         display.update({r.prog.iter, r.total_iters, r.epoch(), s.loss, lr, s.grad_norm, r.prog.chars_per_sec,
                         seconds_since(r.t_start)});
@@ -580,8 +625,9 @@ TrainOutcome train(TrainConfig cfg) {
         display.finish();
         return outcome_of(r, kExitPreempted);
       }
-      if (schedule.evaluate(r.prog.iter))
-        evaluate_and_save(r, dir, schedule.done(r.prog.iter) ? "final" : "periodic");
+      const bool last = schedule.done(r.prog.iter) || s.out_of_time;
+      if (schedule.evaluate(r.prog.iter) || last) evaluate_and_save(r, dir, last ? "final" : "periodic");
+      if (s.out_of_time) log::info("max_seconds = {} s reached after iteration {}", r.cfg.max_seconds, r.prog.iter);
       if (schedule.sample(r.prog.iter)) progress_sample(r, dir);
     }
   } catch (const CollectiveError&) {

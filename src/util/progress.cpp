@@ -17,8 +17,9 @@ std::string format_duration(double s) {
   return buf;
 }
 
-ProgressDisplay::ProgressDisplay(const std::string& mode, int64_t print_every)
-    : bar_(mode == "bar" || (mode == "auto" && ::isatty(STDERR_FILENO))), print_every_(print_every) {}
+ProgressDisplay::ProgressDisplay(ProgressMode mode, int64_t print_every)
+    : bar_(mode == ProgressMode::Bar || (mode == ProgressMode::Auto && ::isatty(STDERR_FILENO))),
+      print_every_(print_every) {}
 
 void ProgressDisplay::update(const ProgressLine& p) {
   const double eta = p.iter > 0 ? p.elapsed / p.iter * (p.total_iters - p.iter) : -1;

@@ -2,10 +2,21 @@
 // every `print_every` iterations when output goes to a file (Slurm logs).
 // Both are drawn through util/log, which keeps other lines out of the bar.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <string>
 
+#include "util/choice.h"
+
 namespace charnn {
+
+enum class ProgressMode { Auto, Bar, Lines };  // auto: a bar when stderr is a terminal
+
+template <>
+struct Choices<ProgressMode> {
+  static constexpr const char* key = "progress";
+  static constexpr std::array<const char*, 3> names{"auto", "bar", "lines"};
+};
 
 struct ProgressLine {
   int64_t iter = 0, total_iters = 0;
@@ -19,8 +30,7 @@ struct ProgressLine {
 
 class ProgressDisplay {
  public:
-  // mode: "auto" (bar when stderr is a terminal), "bar" or "lines".
-  ProgressDisplay(const std::string& mode, int64_t print_every);
+  ProgressDisplay(ProgressMode mode, int64_t print_every);
   void update(const ProgressLine& p);
   void finish();
 

@@ -35,6 +35,8 @@ pass "too-small corpus: error with the numbers; under 50 batches/epoch: warning"
 
 # NaN guard: weights that overflow the logits make the loss NaN on the first
 # iteration; training stops with a clear error and keeps the last good checkpoint.
+# (The last layer's gates saturate open, so every h is tanh(c) >= 0.76 and every
+# logit is +inf whatever the starting weights: log_softmax gives inf - inf.)
 DATA=$(shakespeare_h5)
 train --max_iters 4 --eval_val_every 4 --checkpoint_dir good >/dev/null 2>&1
 good=$(readlink -f good/latest)
@@ -43,6 +45,7 @@ import sys, shutil, h5py
 shutil.copy(sys.argv[1], sys.argv[2])
 with h5py.File(sys.argv[2], "r+") as f:
     f["model/decoder.weight"][...] = 3e38  # finite, but the logits overflow to inf
+    f["model/rnn.bias_ih_l1"][...] = 50
 PYEOF
 cp "$good" good-copy.h5
 expect_error "loss became NaN or Inf at iteration 1" train --init_from huge.h5 --max_iters 5 --checkpoint_dir good
@@ -88,4 +91,40 @@ if command -v taskset >/dev/null && [ "$(nproc --all)" -gt 1 ]; then
   grep -q "1 BLAS thread(s)/rank" <<<"$out" || die "taskset -c 0 should give 1 thread: $(grep BLAS <<<"$out")"
   pass "threads 0 under taskset -c 0 uses one thread (the affinity mask, not the $(nproc --all) cores)"
 fi
+
+# max_seconds: a wall-time budget, counted across resumes; the run ends with a
+# final validation + checkpoint inside the budget and exits 0.
+BUDGET=(--data "$(shakespeare_h5)" "${TINY[@]}" --max_iters 100000000 --max_epochs 0 --eval_val_every 100000
+        --val_max_batches 2)
+start=$(date +%s)
+out=$("$CHARNN" train "${BUDGET[@]}" --max_seconds 4 --checkpoint_dir budget 2>&1) || die "budget run: $out"
+took=$(($(date +%s) - start))
+grep -q "max_seconds = 4 s reached after iteration" <<<"$out" || die "no budget line: $out"
+tail -1 budget/metrics.jsonl | grep -q '"event":"done"' || die "budget run did not finish cleanly"
+"$PY" - budget/metrics.jsonl <<'PY' || die "budget: final val line"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+val = [e for e in ev if e["event"] == "val"]
+assert len(val) == 1 and val[0]["reason"] == "final", val
+assert 2.0 < val[0]["wall"] <= 4.2, val[0]["wall"]   # used the budget, stayed inside it (+ timing noise)
+PY
+[ "$took" -lt 12 ] || die "a 4 s budget took ${took}s (start-up included)"
+out=$("$CHARNN" train "${BUDGET[@]}" --max_seconds 4 --checkpoint_dir budget --resume auto 2>&1) || die "spent: $out"
+grep -q "max_seconds = 4 s already spent" <<<"$out" || die "resume with the budget spent: $out"
+"$CHARNN" train "${BUDGET[@]}" --max_seconds 7 --checkpoint_dir budget --resume auto >/dev/null 2>&1 || die "more budget"
+"$PY" - budget/metrics.jsonl <<'PY' || die "budget across resumes"
+import json, sys
+val = [json.loads(l) for l in open(sys.argv[1]) if '"event":"val"' in l]
+assert len(val) == 2 and val[1]["iter"] > val[0]["iter"] and 4.0 < val[1]["wall"] <= 7.2, val
+PY
+pass "max_seconds: final validation and checkpoint inside the budget, exit 0; the budget counts across resumes"
+
+# init: pytorch (default) and charrnn start from the same draw except the forget-gate bias.
+for s in pytorch charrnn; do
+  "$CHARNN" train --data "$(shakespeare_h5)" "${TINY[@]}" --init $s --max_iters 1 --eval_val_every 1 \
+    --checkpoint_dir init_$s >/dev/null 2>&1 || die "init $s"
+done
+grep -q '^init: "pytorch"' init_pytorch/config.yaml || die "init not recorded in config.yaml"
+expect_error "init = 'torch': expected one of pytorch | charrnn" "$CHARNN" train --data x.h5 --init torch
+pass "init: pytorch | charrnn, recorded in config.yaml; a bad name lists the choices"
 finish

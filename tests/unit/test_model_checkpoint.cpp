@@ -63,13 +63,39 @@ TEST_P(SamplerMatchesModule, GreedyTextIsIdentical) {
 }
 INSTANTIATE_TEST_SUITE_P(Cells, SamplerMatchesModule, ::testing::Values("lstm", "gru", "rnn"));
 
-TEST(Model, LstmForgetGateBiasStartsAtOne) {
-  CharRNN m(ModelSpec{CellType::Lstm, 10, 8, 6, 2, 0.0});
-  auto p = m->named_parameters();
+// init: pytorch keeps LibTorch's init; charrnn changes only the forget-gate
+// bias (bias_ih slice 1, bias_hh slice 0), and neither draws random numbers,
+// so the two schemes start from the same weights everywhere else.
+TEST(Model, InitSchemesDifferOnlyInTheForgetGateBias) {
+  torch::manual_seed(7);
+  CharRNN a(ModelSpec{CellType::Lstm, 10, 8, 6, 2, 0.0});
+  a->apply_init(InitScheme::PyTorch);
+  torch::manual_seed(7);
+  CharRNN b(ModelSpec{CellType::Lstm, 10, 8, 6, 2, 0.0});
+  b->apply_init(InitScheme::CharRnn);
+  auto pa = a->named_parameters(), pb = b->named_parameters();
   for (int l = 0; l < 2; ++l) {
-    auto b = p[cat("rnn.bias_ih_l", l)] + p[cat("rnn.bias_hh_l", l)];
-    EXPECT_TRUE(torch::all(b.narrow(0, 6, 6) == 1).item<bool>());
+    auto sum_b = pb[cat("rnn.bias_ih_l", l)] + pb[cat("rnn.bias_hh_l", l)];
+    EXPECT_TRUE(torch::all(sum_b.narrow(0, 6, 6) == 1).item<bool>());
+    auto sum_a = pa[cat("rnn.bias_ih_l", l)] + pa[cat("rnn.bias_hh_l", l)];
+    EXPECT_FALSE(torch::all(sum_a.narrow(0, 6, 6) == 1).item<bool>());  // LibTorch's uniform draw
   }
+  for (auto& p : pa) {
+    if (p.key().rfind("rnn.bias", 0) == 0) {
+      // input, cell and output gate slices are the same draw
+      EXPECT_TRUE(torch::equal(p.value().narrow(0, 0, 6), pb[p.key()].narrow(0, 0, 6))) << p.key();
+      EXPECT_TRUE(torch::equal(p.value().narrow(0, 12, 12), pb[p.key()].narrow(0, 12, 12))) << p.key();
+    } else {
+      EXPECT_TRUE(torch::equal(p.value(), pb[p.key()])) << p.key();
+    }
+  }
+  // GRU and RNN have no forget gate: charrnn leaves them as built.
+  torch::manual_seed(7);
+  CharRNN g1(ModelSpec{CellType::Gru, 10, 8, 6, 1, 0.0});
+  torch::manual_seed(7);
+  CharRNN g2(ModelSpec{CellType::Gru, 10, 8, 6, 1, 0.0});
+  g2->apply_init(InitScheme::CharRnn);
+  for (auto& p : g1->named_parameters()) EXPECT_TRUE(torch::equal(p.value(), g2->named_parameters()[p.key()]));
 }
 
 TEST(Sampler, UnknownPrimetextIsListedOrSkipped) {

@@ -30,7 +30,7 @@ TEST(Schedule, StepCosineWarmupAndRankScaling) {
   EXPECT_NEAR(learning_rate_at(c, 100, 10, 100, 1), 0.0, 1e-12);
   c.warmup_iters = 10;
   c.lr_schedule = LrSchedule::Constant;
-  c.lr_scale = "linear";
+  c.lr_scale = LrScale::Linear;
   EXPECT_NEAR(learning_rate_at(c, 0, 10, 100, 4), 0.4, 1e-12);
   EXPECT_NEAR(learning_rate_at(c, 50, 10, 100, 4), 4.0, 1e-12);
 }
