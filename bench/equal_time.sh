@@ -16,16 +16,17 @@ _seconds_at_start=$SECONDS  # first line: bash's own SECONDS counts up from here
 #      little past the budget, and the budget counts from the process start (charnn's clock
 #      starts slightly later); the table's header then says "(budget by SIGTERM)".
 #   2. bench/torch_equal_time.py (Debian's python3-torch 1.13: the LibTorch build charnn
-#      links) on the same corpus cache, the same model and recipe, THREADS threads
-#      (torch.set_num_threads and OPENBLAS_NUM_THREADS), the same BUDGET: nn.Embedding ->
+#      links) on the same corpus cache, the same model and recipe, charnn's thread split
+#      (one torch intra-op thread, THREADS OpenBLAS threads), the same BUDGET: nn.Embedding ->
 #      nn.LSTM -> nn.Linear with PyTorch's default init, Adam with default betas,
 #      clip_grad_norm_, the hidden state carried and detached, batches cut exactly as
 #      charnn cuts them, and validation computed exactly as charnn's (whole val split, B
 #      streams of T-token windows, state carried, mean nats/char). Its val loss is
 #      evaluated at start and every EVAL_SECONDS of wall time; the iteration-0 evaluation
 #      is not charged to its clock (charnn makes none). See that file's header.
-#   The model and recipe come from `charnn train --config CONFIG ... --print-config`, so
-#   both sides train the same thing: layers, rnn_size, embedding_size, dropout, batch_size,
+#   The PyTorch side's model and recipe come from `charnn train --config TORCH_CONFIG ...
+#   --print-config` (TORCH_CONFIG defaults to CONFIG, and then both sides train the same
+#   thing): layers, rnn_size, embedding_size, dropout, batch_size,
 #   seq_length, learning_rate, grad_clip, seed, and lr_schedule (constant, or charrnn's
 #   per-epoch decay, which the PyTorch loop then applies too). Settings PyTorch's plain loop
 #   does not have (not lstm / not adam / non-default betas or eps / weight decay / warmup /
@@ -55,12 +56,18 @@ _seconds_at_start=$SECONDS  # first line: bash's own SECONDS counts up from here
 #   bench/equal_time.sh --seconds 600 --plot docs/img/equal_time.png --csv /tmp/eq.csv
 #   BUDGET=60 THREADS=1 bench/equal_time.sh               # (or SECONDS=60: read at start-up)
 #   bench/equal_time.sh --layers 3 --size 256             # another model, on both sides
-#   CHARNN_ARGS="--lr_schedule constant" bench/equal_time.sh   # charnn-only extra flags
+#   bench/equal_time.sh --config bench/script-2x128.yaml        # the same setting on both sides
+#   bench/equal_time.sh --seconds 600 --torch-config bench/script-2x128.yaml   # tuned charnn
+#                                                  # default vs the plain script's setting
+#   CHARNN_ARGS="--threads 1" bench/equal_time.sh               # charnn-only extra flags
 #   TORCH_ARGS=--forget-bias-one bench/equal_time.sh           # PyTorch-only extra flags
 # Flags (each also an environment variable, in brackets; flags win):
 #   --seconds S (BUDGET, or SECONDS) [300]    wall budget per side
 #   --threads N (THREADS) [2]                 threads per side
-#   --config FILE (CONFIG) [configs/tinyshakespeare.yaml]
+#   --config FILE (CONFIG) [configs/tinyshakespeare.yaml]    charnn's config
+#   --torch-config FILE (TORCH_CONFIG) [CONFIG]   the PyTorch side's model and recipe (e.g.
+#                          bench/script-2x128.yaml: the plain script's setting), so a tuned
+#                          charnn config can run against it
 #   --data FILE.h5 (DATA) [runs/demo/tinyshakespeare.h5; when missing, made in the scratch
 #                          dir from data/tinyshakespeare/input.txt with `charnn preprocess`]
 #   --layers --size --embedding-size --batch-size --seq-length --lr --clip --dropout --seed:
@@ -91,6 +98,7 @@ CHARNN=${CHARNN:-build/charnn}
 PYTHON=${PYTHON:-/usr/bin/python3}
 THREADS=${THREADS:-2}
 CONFIG=${CONFIG:-configs/tinyshakespeare.yaml}
+TORCH_CONFIG=${TORCH_CONFIG:-}
 DATA=${DATA:-}
 EVAL_SECONDS=${EVAL_SECONDS:-15}
 CHARNN_EVAL_EVERY=${CHARNN_EVAL_EVERY:-250}
@@ -111,6 +119,7 @@ while [ $# -gt 0 ]; do
     --seconds) BUDGET=$2 ;;
     --threads) THREADS=$2 ;;
     --config) CONFIG=$(abs "$2") ;;
+    --torch-config) TORCH_CONFIG=$(abs "$2") ;;
     --data) DATA=$(abs "$2") ;;
     --eval-seconds) EVAL_SECONDS=$2 ;;
     --charnn-eval-every) CHARNN_EVAL_EVERY=$2 ;;
@@ -137,6 +146,8 @@ done
 [ -n "$DATA" ] && DATA=$(abs "$DATA")
 CSV=$(abs "$CSV") PLOT=$(abs "$PLOT") KEEP=$(abs "$KEEP")
 case $CONFIG in /*) ;; *) [ -f "$CONFIG" ] || CONFIG=$here/$CONFIG ;; esac
+[ -n "$TORCH_CONFIG" ] || TORCH_CONFIG=$CONFIG
+case $TORCH_CONFIG in /*) ;; *) [ -f "$TORCH_CONFIG" ] || TORCH_CONFIG=$here/$TORCH_CONFIG ;; esac
 
 [ -x "$CHARNN" ] || die "$CHARNN not found; build charnn first"
 [ -f "$CONFIG" ] || die "config $CONFIG not found"
@@ -159,23 +170,28 @@ if [ -z "$DATA" ]; then
 fi
 [ -f "$DATA" ] || die "corpus cache $DATA not found (bash scripts/demo.sh, or charnn preprocess -i TEXT -o FILE.h5)"
 
-# The resolved charnn config: the one source of both sides' model and recipe.
-# shellcheck disable=SC2086
-"$CHARNN" train --config "$CONFIG" --data "$DATA" "${model_flags[@]}" $CHARNN_ARGS --print-config >"$tmp/config.yaml" \
+# The PyTorch side's model and recipe: TORCH_CONFIG (default: CONFIG) with the model
+# flags, resolved by charnn itself. CHARNN_ARGS reach charnn only, so a tuned charnn
+# config (--config) can run against the plain script's setting (--torch-config).
+"$CHARNN" train --config "$TORCH_CONFIG" --data "$DATA" "${model_flags[@]}" --print-config >"$tmp/config.yaml" \
   || die "charnn train --print-config failed"
+# shellcheck disable=SC2086
+"$CHARNN" train --config "$CONFIG" --data "$DATA" "${model_flags[@]}" $CHARNN_ARGS --print-config \
+  >"$tmp/charnn_config.yaml" || die "charnn train --print-config failed"
 cfg() { awk -v k="$1" 'index($0, k ": ") == 1 { v = substr($0, length(k) + 3); gsub(/"/, "", v); print v }' "$tmp/config.yaml"; }
-need() { [ "$(cfg "$1")" = "$2" ] || die "$1 = $(cfg "$1") in the resolved config; the plain PyTorch loop needs $1 = $2 (set it in CONFIG or CHARNN_ARGS)"; }
+need() { [ "$(cfg "$1")" = "$2" ] || die "$1 = $(cfg "$1") in the resolved config; the plain PyTorch loop needs $1 = $2 (set it in TORCH_CONFIG or with the model flags)"; }
 num_is() { awk -v a="$(cfg "$1")" -v b="$2" 'BEGIN { exit !(a + 0 == b + 0) }' || die "$1 = $(cfg "$1"); the plain PyTorch loop needs $1 = $2"; }
 need model lstm; need optimizer adam; need grad_clip_mode norm; need grad_accum 1
 num_is beta1 0.9; num_is beta2 0.999; num_is eps 1e-8; num_is weight_decay 0; num_is warmup_iters 0
 schedule=$(cfg lr_schedule)
-case $schedule in constant | charrnn) ;; *) die "lr_schedule = $schedule; the PyTorch loop has constant and charrnn (CHARNN_ARGS=\"--lr_schedule constant\")" ;; esac
+case $schedule in constant | charrnn) ;; *) die "lr_schedule = $schedule; the PyTorch loop has constant and charrnn (set it in TORCH_CONFIG)" ;; esac
 L=$(cfg num_layers) H=$(cfg rnn_size) E=$(cfg embedding_size) B=$(cfg batch_size) T=$(cfg seq_length)
 LR=$(cfg learning_rate) CLIP=$(cfg grad_clip) DROPOUT=$(cfg dropout) SEED=$(cfg seed)
 
 # charnn's budget: its max_seconds flag, or SIGTERM at BUDGET seconds.
 budget_note=""
-if "$CHARNN" train --help 2>&1 | grep -Eq -- "--${MAX_SECONDS_FLAG}([[:space:]]|$)"; then
+help_text=$("$CHARNN" train --help 2>&1)  # not piped into grep -q: under pipefail its early exit fails the pipe
+if grep -Eq -- "--${MAX_SECONDS_FLAG}([[:space:]]|$)" <<<"$help_text"; then
   charnn_pre=() charnn_budget=(--"$MAX_SECONDS_FLAG" "$BUDGET")
 else
   budget_note=" (budget by SIGTERM: this charnn has no --$MAX_SECONDS_FLAG)"
@@ -193,11 +209,14 @@ charnn_cmd=("${charnn_pre[@]}" "$CHARNN" train --config "$CONFIG" --data "$DATA"
   --val_max_batches 0 --sample_every 0 --threads "$THREADS" --device cpu --checkpoint_dir "$run" --keep_last 1
   --keep_best 1 --print_every 50 --progress lines $CHARNN_ARGS)
 # shellcheck disable=SC2206
+# PyTorch gets charnn's thread split: one intra-op thread, THREADS OpenBLAS threads.
+# Measured here (2x128, 2 cores, 12 s each): torch.set_num_threads(2) with 2 OpenBLAS
+# threads ran 1.6 iterations/s, torch's defaults 13.0, one torch thread + 2 OpenBLAS 15.0.
 torch_cmd=(env OPENBLAS_NUM_THREADS="$THREADS" "$PYTHON" bench/torch_equal_time.py --data "$DATA" --layers "$L"
   --size "$H" --embedding-size "$E" --batch-size "$B" --seq-length "$T" --lr "$LR" --clip "$CLIP" --dropout "$DROPOUT"
   --seed "$SEED" --lr-schedule "$schedule" --lr-decay "$(cfg learning_rate_decay)"
   --lr-decay-after "$(cfg learning_rate_decay_after)" --seconds "$BUDGET" --eval-every-seconds "$EVAL_SECONDS"
-  --threads "$THREADS" $TORCH_ARGS)
+  --threads 1 $TORCH_ARGS)
 
 echo "equal_time.sh: charnn, ${BUDGET}s ..." >&2
 c_m=$(measure "$tmp/charnn.out" "${charnn_cmd[@]}") || die "charnn train failed (its messages are above)"
@@ -213,8 +232,17 @@ fi
 
 # Curves, table, CSV, gnuplot data.
 echo "charnn vs PyTorch $("$PYTHON" -c 'import torch; print(torch.__version__)') (CPU), ${BUDGET}s wall each$budget_note, $THREADS thread(s), $(nproc) cores"
-echo "LSTM ${L}x${H}, embedding $E, batch ${B}x${T}, Adam lr $LR ($schedule schedule), clip $CLIP, dropout $DROPOUT, seed $SEED; $(basename "$DATA")"
-c_init=$(cfg init)
+ccfg() { awk -v k="$1" 'index($0, k ": ") == 1 { v = substr($0, length(k) + 3); gsub(/"/, "", v); print v }' "$tmp/charnn_config.yaml"; }
+describe() {  # the model and recipe of one resolved config, read with $1 (cfg or ccfg)
+  echo "$($1 model) $($1 num_layers)x$($1 rnn_size), embedding $($1 embedding_size), batch $($1 batch_size)x$($1 seq_length), $($1 optimizer) lr $($1 learning_rate) ($($1 lr_schedule) schedule, warmup $($1 warmup_iters)), clip $($1 grad_clip), dropout $($1 dropout), seed $($1 seed)"
+}
+if [ "$(describe cfg)" = "$(describe ccfg)" ]; then
+  echo "both: $(describe cfg); $(basename "$DATA")"
+else
+  echo "charnn:  $(describe ccfg)"
+  echo "PyTorch: $(describe cfg); $(basename "$DATA")"
+fi
+c_init=$(ccfg init)
 p_init="default"
 case " $TORCH_ARGS " in *" --forget-bias-one "*) p_init="forget-gate bias 1 (--forget-bias-one)" ;; esac
 echo "init: charnn ${c_init:-charrnn (no init option)}, PyTorch $p_init; same seed"
