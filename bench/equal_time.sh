@@ -333,14 +333,14 @@ if [ -n "$PLOT" ]; then
     gnuplot <<EOF
 set terminal $term size 900,560
 set output "$PLOT"
-set title "val loss vs wall time, ${L}x${H} LSTM, batch ${B}x${T}, ${THREADS} thread(s), ${BUDGET}s each"
+set title "val loss vs wall time, ${THREADS} thread(s), ${BUDGET}s each"
 set xlabel "wall time (s)"
 set ylabel "val loss (nats/char)"
 set grid
 set key top right
 set yrange [*:$(cat "$tmp/plot.ymax")]
-plot "$tmp/plot.charnn" using 1:2 with linespoints pt 7 ps 0.5 title "charnn", \
-     "$tmp/plot.torch" using 1:2 with linespoints pt 5 ps 0.5 title "PyTorch $("$PYTHON" -c 'import torch; print(torch.__version__)')"
+plot "$tmp/plot.charnn" using 1:2 with linespoints pt 7 ps 0.5 title "charnn: $(describe ccfg | cut -d, -f1-4 | sed "s/ (.*//")", \
+     "$tmp/plot.torch" using 1:2 with linespoints pt 5 ps 0.5 title "PyTorch $("$PYTHON" -c 'import torch; print(torch.__version__)'): $(describe cfg | cut -d, -f1-4 | sed "s/ (.*//")"
 EOF
     echo "plot: $PLOT"
   else
