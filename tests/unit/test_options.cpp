@@ -2,19 +2,13 @@
 
 #include <fstream>
 
+#include "helpers.h"
 #include "train/options.h"
 #include "util/status.h"
 
 using namespace charnn;
 
-static std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using charnn::test::error_of;
 
 TEST(Options, FlagsAcceptDashesAndUnderscoresAndOverrideTheConfigFile) {
   std::string path = "/tmp/charnn-options-test.yaml";

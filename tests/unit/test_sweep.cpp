@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "helpers.h"
 #include "sweep/results.h"
 #include "sweep/spec.h"
 #include "sweep/trial_status.h"
@@ -18,24 +19,11 @@
 #include "util/status.h"
 
 using namespace charnn;
+using charnn::test::error_of;
+using charnn::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/charnn-sweep-test-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { remove_tree(path); }
-  // Writes `text` to NAME (creating folders in NAME) and returns its path.
-  std::string file(const std::string& name, const std::string& text) const {
-    fs::create_directories((path / name).parent_path());
-    std::ofstream(path / name) << text;
-    return (path / name).string();
-  }
-};
 
 // Runs a scope from another working directory, and comes back even on a throw.
 struct InDir {
@@ -43,15 +31,6 @@ struct InDir {
   explicit InDir(const fs::path& dir) { fs::current_path(dir); }
   ~InDir() { fs::current_path(before); }
 };
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 std::vector<std::string> values_of(const Trial& t) {
   std::vector<std::string> out;

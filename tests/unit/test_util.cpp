@@ -7,6 +7,7 @@
 #include <functional>
 #include <fstream>
 
+#include "helpers.h"
 #include "util/fsutil.h"
 #include "util/log.h"
 #include "util/process.h"
@@ -14,26 +15,8 @@
 
 namespace fs = std::filesystem;
 using namespace charnn;
-
-namespace {
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-fs::path temp_dir(const char* name) {
-  fs::path d = fs::temp_directory_path() / cat("charnn_util_", name, "_", ::getpid());
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-}  // namespace
+using charnn::test::error_of;
+using charnn::test::TempDir;
 
 TEST(Process, CapturesStdoutAndExitCode) {
   SpawnOptions so;
@@ -56,15 +39,14 @@ TEST(Process, KilledChildIs128PlusSignal) {
 }
 
 TEST(Process, LogFileGetsStdoutAndStderrAppended) {
-  fs::path d = temp_dir("log");
-  const std::string log = (d / "out.log").string();
+  TempDir d;
+  const std::string log = d / "out.log";
   std::ofstream(log) << "before\n";
   SpawnOptions so;
   so.log_file = log;
   const pid_t pid = start_process({"sh", "-c", "echo out; echo err >&2"}, so);
   EXPECT_EQ(wait_process(pid), 0);
   EXPECT_EQ(read_file(log), "before\nout\nerr\n");
-  fs::remove_all(d);
 }
 
 TEST(Process, WaitAnyReturnsEachChildOnce) {
@@ -132,13 +114,12 @@ TEST(Status, ContextIsAddedOnce) {
 }
 
 TEST(ScratchFiles, RemovedOnEveryWayOut) {
-  fs::path d = temp_dir("scratch");
-  const std::string a = (d / "a.tmp").string(), b = (d / "b.tmp").string();
+  TempDir d;
+  const std::string a = d / "a.tmp", b = d / "b.tmp";
   std::ofstream(a) << "x";
   EXPECT_FALSE(error_of([&] {
                  ScratchFiles s({a, b});  // b never made: no error
                  fail("boom");
                }).empty());
   EXPECT_FALSE(fs::exists(a));
-  fs::remove_all(d);
 }

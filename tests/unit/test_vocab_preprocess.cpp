@@ -8,36 +8,14 @@
 #include "util/fsutil.h"
 #include "data/corpus.h"
 #include "data/preprocess.h"
+#include "helpers.h"
 #include "data/vocab.h"
 #include "util/status.h"
 
 using namespace charnn;
+using charnn::test::error_of;
+using charnn::test::TempDir;
 namespace fs = std::filesystem;
-
-namespace {
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/charnn-test-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { remove_tree(path); }
-  std::string file(const std::string& name, const std::string& contents) const {
-    std::ofstream(path / name, std::ios::binary) << contents;
-    return (path / name).string();
-  }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-}  // namespace
 
 TEST(Vocab, IdsFollowTokenValueNotFirstAppearance) {
   std::vector<uint64_t> counts(0x110000, 0);
