@@ -1,5 +1,6 @@
 // charnn: character-level RNN language models at HPC scale. One binary, one
 // subcommand per job; see `charnn --help`.
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -41,6 +42,10 @@ const Command kCommands[] = {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Over a file size limit (ulimit -f, RLIMIT_FSIZE) the kernel's default is to
+  // kill the process with SIGXFSZ mid-write, leaving a temporary file behind.
+  // Ignored, the write fails with EFBIG and charnn reports it like a full disk.
+  std::signal(SIGXFSZ, SIG_IGN);
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;

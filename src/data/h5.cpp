@@ -1,7 +1,10 @@
 #include "data/h5.h"
 
+#include <cstdlib>
 #include <cstring>
 
+#include "data/seal.h"
+#include "util/fsutil.h"
 #include "util/status.h"
 
 namespace charnn::h5 {
@@ -13,12 +16,34 @@ struct QuietErrors {
 };
 void quiet() { static QuietErrors q; }
 
+// No library teardown at exit. After a failed write (ENOSPC) HDF5 keeps the
+// dataset it could not flush half-closed in its ID table, and its atexit
+// handler (H5_term_library -> H5D_top_term_package -> H5D_close) segfaulted on
+// it, after charnn had printed its error (seen with libhdf5 1.10.8 on a full
+// tmpfs). charnn closes every handle it opens (Handle), a written file is
+// closed and checked before it is renamed into place (write_file), and the OS
+// releases the rest: the teardown has nothing left to do but crash.
+const bool kNoAtExit = (H5dont_atexit(), true);
+
+// The OS reason behind the error HDF5 just raised, from its error stack: the
+// POSIX driver records "errno = 28, error message = 'No space left on device'".
+herr_t find_errno(unsigned, const H5E_error2_t* e, void* out) {
+  const char* p = e->desc ? std::strstr(e->desc, "errno = ") : nullptr;
+  if (p && static_cast<std::string*>(out)->empty()) *static_cast<std::string*>(out) = std::strerror(std::atoi(p + 8));
+  return 0;
+}
+std::string os_reason() {
+  std::string reason;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, find_errno, &reason);
+  return reason.empty() ? "" : ": " + reason;
+}
+
 hid_t check(hid_t id, const std::string& what) {
-  if (id < 0) fail("HDF5: ", what);
+  if (id < 0) fail("HDF5: ", what, os_reason());
   return id;
 }
 void check(herr_t rc, const char* op, const std::string& name) {
-  if (rc < 0) fail("HDF5: ", op, " ", quoted(name), " failed");
+  if (rc < 0) fail("HDF5: ", op, " ", quoted(name), " failed", os_reason());
 }
 }  // namespace
 
@@ -34,6 +59,12 @@ Handle& Handle::operator=(Handle&& o) noexcept {
     o.id_ = -1;
   }
   return *this;
+}
+
+hid_t Handle::release() {
+  hid_t id = id_;
+  id_ = -1;
+  return id;
 }
 
 void Handle::reset() {
@@ -55,9 +86,33 @@ template <> hid_t native_type<uint16_t>() { return H5T_NATIVE_UINT16; }
 Handle create_file(const std::string& path) {
   std::lock_guard<std::recursive_mutex> g(lock());
   quiet();
-  hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (id < 0) fail(path, ": cannot create HDF5 file");
+  // The user block is where seal_file() writes the integrity seal (data/seal.h).
+  Handle fcpl(H5Pcreate(H5P_FILE_CREATE));
+  check(H5Pset_userblock(fcpl, kSealBytes), "set user block", path);
+  hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+  if (id < 0) fail(path, ": cannot create HDF5 file", os_reason());
   return Handle(id);
+}
+
+void write_file(const std::string& path, const std::function<void(hid_t)>& fill) {
+  (void)kNoAtExit;
+  const std::string tmp = temp_path_for(path);
+  ScratchFiles scratch({tmp});  // gone on every way out; after the rename there is nothing to remove
+  try {
+    {
+      Handle f = create_file(tmp);
+      fill(f);
+      // Closing writes what HDF5 still caches: the write most likely to hit a full disk.
+      std::lock_guard<std::recursive_mutex> g(lock());
+      const hid_t id = f.id();
+      f.release();
+      if (H5Fclose(id) < 0) fail("cannot write", os_reason());
+    }
+    seal_file(tmp);
+    commit_file(tmp, path);
+  } catch (const Error& e) {
+    rethrow_with_context(path, e);
+  }
 }
 
 Handle open_file(const std::string& path) {
@@ -101,16 +156,13 @@ Handle open_dataset(hid_t loc, const std::string& name) {
   return Handle(check(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), "cannot open dataset " + quoted(name)));
 }
 
-Handle create_1d(hid_t loc, const std::string& name, hid_t file_type, uint64_t n, uint64_t chunk) {
+Handle create_1d(hid_t loc, const std::string& name, hid_t file_type, uint64_t n) {
   std::lock_guard<std::recursive_mutex> g(lock());
   hsize_t dim = n;
   Handle space(H5Screate_simple(1, &dim, nullptr));
-  Handle plist(H5Pcreate(H5P_DATASET_CREATE));
-  if (n > 0) {
-    hsize_t c = std::max<uint64_t>(1, std::min(chunk, n));
-    H5Pset_chunk(plist, 1, &c);
-  }
-  return Handle(check(H5Dcreate2(loc, name.c_str(), file_type, space, H5P_DEFAULT, plist, H5P_DEFAULT),
+  // Contiguous, not chunked: one raw range the seal can skip (data/seal.h),
+  // and a window read is one pread either way.
+  return Handle(check(H5Dcreate2(loc, name.c_str(), file_type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                       "cannot create dataset " + quoted(name)));
 }
 

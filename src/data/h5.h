@@ -6,6 +6,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -27,6 +28,7 @@ class Handle {
   hid_t id() const { return id_; }
   operator hid_t() const { return id_; }
   void reset();
+  hid_t release();  // gives up ownership without closing
 
  private:
   hid_t id_ = -1;
@@ -34,15 +36,22 @@ class Handle {
 
 template <typename T> hid_t native_type();
 
-Handle create_file(const std::string& path);  // truncates
+Handle create_file(const std::string& path);  // truncates; reserves the seal's user block (data/seal.h)
+// Writes the HDF5 file `path` whole or not at all: `fill` writes into a new
+// file at a hidden temporary name, which is then closed (every handle `fill`
+// opened must be closed by then), sealed (data/seal.h), fsynced and renamed
+// over `path`. On any failure (ENOSPC, EDQUOT, EFBIG, EIO) the temporary is
+// removed, a previous `path` is left as it was, and the Error names `path` and
+// the OS reason.
+void write_file(const std::string& path, const std::function<void(hid_t file)>& fill);
 Handle open_file(const std::string& path);    // read-only; clear error if not HDF5
 bool exists(hid_t loc, const std::string& path);
 Handle create_group(hid_t loc, const std::string& name);
 Handle open_group(hid_t loc, const std::string& name);
 Handle open_dataset(hid_t loc, const std::string& name);
 
-// 1-D, fixed length, chunked datasets that are written and read by window.
-Handle create_1d(hid_t loc, const std::string& name, hid_t file_type, uint64_t n, uint64_t chunk);
+// 1-D, fixed length, contiguous datasets that are written and read by window.
+Handle create_1d(hid_t loc, const std::string& name, hid_t file_type, uint64_t n);
 void write_1d(hid_t dset, hid_t mem_type, uint64_t offset, uint64_t count, const void* buf);
 void read_1d(hid_t dset, hid_t mem_type, uint64_t offset, uint64_t count, void* buf);
 std::vector<uint64_t> dims(hid_t dset);

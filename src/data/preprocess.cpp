@@ -169,46 +169,36 @@ PreprocessResult preprocess(const PreprocessOptions& opt) {
   counts = {};
 
   // Pass 2: write ids into a temporary file, renamed into place at the end.
-  const std::string tmp = temp_path_for(opt.output);
-  try {
-    {
-      h5::Handle file = h5::create_file(tmp);
-      const int width = res.vocab.id_bytes();
-      hid_t ftype = width == 1 ? H5T_STD_U8LE : width == 2 ? H5T_STD_U16LE : H5T_STD_U32LE;
-      h5::Handle dsets[3] = {h5::create_1d(file, "train", ftype, res.splits.train, opt.chunk_tokens),
-                             h5::create_1d(file, "val", ftype, res.splits.val, opt.chunk_tokens),
-                             h5::create_1d(file, "test", ftype, res.splits.test, opt.chunk_tokens)};
-      if (width == 1) write_ids<uint8_t>(opt, res.vocab, res.splits, dsets, buf);
-      else if (width == 2) write_ids<uint16_t>(opt, res.vocab, res.splits, dsets, buf);
-      else write_ids<uint32_t>(opt, res.vocab, res.splits, dsets, buf);
+  h5::write_file(opt.output, [&](hid_t file) {
+    const int width = res.vocab.id_bytes();
+    hid_t ftype = width == 1 ? H5T_STD_U8LE : width == 2 ? H5T_STD_U16LE : H5T_STD_U32LE;
+    h5::Handle dsets[3] = {h5::create_1d(file, "train", ftype, res.splits.train),
+                           h5::create_1d(file, "val", ftype, res.splits.val),
+                           h5::create_1d(file, "test", ftype, res.splits.test)};
+    if (width == 1) write_ids<uint8_t>(opt, res.vocab, res.splits, dsets, buf);
+    else if (width == 2) write_ids<uint16_t>(opt, res.vocab, res.splits, dsets, buf);
+    else write_ids<uint32_t>(opt, res.vocab, res.splits, dsets, buf);
 
-      h5::Handle vg = h5::create_group(file, "vocab");
-      std::vector<std::string> texts;
-      for (size_t i = 0; i < res.vocab.size(); ++i) texts.push_back(res.vocab.text(i));
-      h5::write_strings(vg, "token", texts);
-      h5::write_vector(vg, "value", res.vocab.values);
-      h5::write_vector(vg, "count", res.vocab.counts);
+    h5::Handle vg = h5::create_group(file, "vocab");
+    std::vector<std::string> texts;
+    for (size_t i = 0; i < res.vocab.size(); ++i) texts.push_back(res.vocab.text(i));
+    h5::write_strings(vg, "token", texts);
+    h5::write_vector(vg, "value", res.vocab.values);
+    h5::write_vector(vg, "count", res.vocab.counts);
 
-      std::vector<std::string> names;
-      for (auto& p : opt.inputs) names.push_back(std::filesystem::path(p).filename().string());
-      h5::set_attr(file, "format", std::string(kCorpusFormatName));
-      h5::set_attr(file, "format_version", int64_t{kCorpusFormatVersion});
-      h5::set_attr(file, "encoding", std::string(encoding_name(opt.encoding)));
-      h5::set_attr(file, "inputs", names);
-      h5::set_attr(file, "input_sizes", input_sizes);
-      h5::set_attr(file, "input_sha256", res.sha256);
-      h5::set_attr(file, "val_frac", opt.val_frac);
-      h5::set_attr(file, "test_frac", opt.test_frac);
-      h5::set_attr(file, "total_tokens", static_cast<int64_t>(n_tokens));
-      h5::set_attr(file, "charnn_version", std::string(CHARNN_VERSION));
-      std::lock_guard<std::recursive_mutex> g(h5::lock());
-      if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) fail(opt.output, ": flush failed");
-    }
-    commit_file(tmp, opt.output);
-  } catch (...) {
-    ::unlink(tmp.c_str());
-    throw;
-  }
+    std::vector<std::string> names;
+    for (auto& p : opt.inputs) names.push_back(std::filesystem::path(p).filename().string());
+    h5::set_attr(file, "format", std::string(kCorpusFormatName));
+    h5::set_attr(file, "format_version", int64_t{kCorpusFormatVersion});
+    h5::set_attr(file, "encoding", std::string(encoding_name(opt.encoding)));
+    h5::set_attr(file, "inputs", names);
+    h5::set_attr(file, "input_sizes", input_sizes);
+    h5::set_attr(file, "input_sha256", res.sha256);
+    h5::set_attr(file, "val_frac", opt.val_frac);
+    h5::set_attr(file, "test_frac", opt.test_frac);
+    h5::set_attr(file, "total_tokens", static_cast<int64_t>(n_tokens));
+    h5::set_attr(file, "charnn_version", std::string(CHARNN_VERSION));
+  });
   return res;
 }
 

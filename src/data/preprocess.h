@@ -11,7 +11,7 @@
 
 namespace charnn {
 
-constexpr int kCorpusFormatVersion = 1;
+constexpr int kCorpusFormatVersion = 2;  // 2: sealed (data/seal.h), contiguous splits
 constexpr const char* kCorpusFormatName = "charnn-corpus";
 
 struct PreprocessOptions {
@@ -21,7 +21,6 @@ struct PreprocessOptions {
   double val_frac = 0.05;
   double test_frac = 0.05;
   bool force = false;
-  uint64_t chunk_tokens = 1 << 16;  // HDF5 chunk: a rank's window read touches one or two
 };
 
 struct SplitSizes {

@@ -22,7 +22,13 @@ Vocab Vocab::make(Encoding enc, std::vector<uint32_t> vals, std::vector<uint64_t
   v.values = std::move(vals);
   v.counts = std::move(cnts);
   v.counts.resize(v.values.size(), 0);
-  for (uint32_t id = 0; id < v.values.size(); ++id) v.index.emplace_back(v.values[id], id);
+  const uint32_t max_value = enc == Encoding::Bytes ? 0xFF : 0x10FFFF;
+  for (uint32_t id = 0; id < v.values.size(); ++id) {
+    const uint32_t x = v.values[id];
+    if (x > max_value || (enc == Encoding::Utf8 && x >= 0xD800 && x <= 0xDFFF))
+      fail("vocabulary token ", id, " has value ", x, ", not a ", enc == Encoding::Bytes ? "byte" : "Unicode scalar value");
+    v.index.emplace_back(x, id);
+  }
   std::sort(v.index.begin(), v.index.end());
   for (size_t i = 1; i < v.index.size(); ++i)
     if (v.index[i].first == v.index[i - 1].first) fail("vocabulary lists token ", v.values[v.index[i].second], " twice");

@@ -22,6 +22,10 @@ struct ModelSpec {
   double dropout = 0.0;
 };
 
+// How many parameters the model of `spec` has (what CharRNN(spec) allocates),
+// computed without building it: checked before building from untrusted values.
+int64_t parameter_count(const ModelSpec& spec);
+
 // Recurrent state carried between iterations: h (and c for LSTM), [layers, batch, rnn_size].
 struct RnnState {
   torch::Tensor h, c;

@@ -21,7 +21,7 @@
 
 namespace charnn {
 
-constexpr int kCheckpointFormatVersion = 1;
+constexpr int kCheckpointFormatVersion = 2;  // 2: sealed (data/seal.h)
 constexpr const char* kCheckpointFormatName = "charnn-checkpoint";
 
 // A checkpoint keeps only the newest kTrainHistoryKept train losses: with one entry
@@ -52,6 +52,7 @@ struct History {
 
 // Where training stands; advances every update.
 struct TrainProgress {
+  std::string run_id;          // the run these checkpoints belong to (train/run_dir.h), kept across resumes
   int64_t iter = 0;            // updates done
   int64_t epoch = 0;           // whole epochs done
   int64_t batch_in_epoch = 0;  // next batch of the epoch
@@ -100,11 +101,13 @@ void load_weights(CharRNNImpl& model, const Checkpoint& ck);
 // Builds the model described by the checkpoint and loads its weights.
 CharRNN model_from_checkpoint(const Checkpoint& ck, torch::Device device);
 
-// Retention in a run directory: keep the `keep_last` newest (by iteration) and `keep_best`
-// lowest-loss checkpoints of `savefile`, delete the others, point `latest` at
-// the newest. Returns the path of the best one kept.
-std::string apply_retention(const std::string& dir, const std::string& savefile, int64_t keep_last,
-                            int64_t keep_best);
+// Retention in a run directory: of the checkpoints of `savefile` that belong to
+// run `run_id`, keep the `keep_last` newest (by iteration) and `keep_best`
+// lowest-loss ones, delete the others, point `latest` at the newest. Files of
+// other runs, and files it cannot read, are never touched. Returns the path of
+// the best one kept.
+std::string apply_retention(const std::string& dir, const std::string& savefile, const std::string& run_id,
+                            int64_t keep_last, int64_t keep_best);
 // The checkpoint `latest` points to in `dir`, or "" if none.
 std::string latest_checkpoint(const std::string& dir);
 

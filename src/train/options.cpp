@@ -302,6 +302,8 @@ std::string train_help() {
         "  --print-config       print the resolved config as YAML and exit\n"
         "  --trial-dir DIR      run a sweep trial: options from DIR/config.yaml, checkpoints and\n"
         "                       status.json in DIR, resuming from DIR's latest checkpoint\n"
+        "  --force-new-run      start a new run in a checkpoint_dir that holds another run's\n"
+        "                       checkpoints (refused otherwise); that run's files are left alone\n"
         "\n";
   TrainConfig defaults;
   for (const auto& o : train_options()) {
@@ -339,6 +341,8 @@ TrainCommandLine parse_train_command_line(const std::vector<std::string>& args) 
     };
     if (key == "print_config") {
       cl.print_config = true;
+    } else if (key == "force_new_run") {
+      cl.cfg.force_new_run = true;
     } else if (key == "config") {
       take_value();
       configs.push_back(value);

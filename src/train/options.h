@@ -62,6 +62,9 @@ struct TrainConfig {
   std::string savefile;  // default: the model type
   std::string init_from;
   std::string resume;  // checkpoint path or "auto"
+  // Command line only (--force_new_run), never saved: start a new run in a
+  // checkpoint_dir that holds another run's files (train/run_dir.h).
+  bool force_new_run = false;
   int64_t keep_last = 3;
   int64_t keep_best = 1;
   // runtime

@@ -12,6 +12,16 @@
 
 namespace charnn {
 
+// A run directory belongs to one run. Before a new run (not a resume) writes
+// anything into cfg.checkpoint_dir, throws an Error naming what is there
+// unless the directory holds no other run's files (checkpoints of any
+// savefile, a `latest` link, metrics.jsonl) or cfg.force_new_run is set.
+// With force_new_run the other run's files stay: retention only ever touches
+// checkpoints that carry this run's id (a fresh one per new run).
+void claim_run_dir(const TrainConfig& cfg);
+// A fresh run id (random, 16 hex digits; not drawn from the training RNG).
+std::string new_run_id();
+
 class RunDir {
  public:
   // Creates the directory and writes config.yaml when `writer` (rank 0).
@@ -20,7 +30,8 @@ class RunDir {
   void sample(const nlohmann::json& line) { append(samples_, line); }
 
  private:
-  static void append(std::ofstream& f, const nlohmann::json& line);
+  void append(std::ofstream& f, const nlohmann::json& line);
+  std::string cfg_dir_;
   std::ofstream metrics_, samples_;
 };
 

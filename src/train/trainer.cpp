@@ -341,6 +341,10 @@ void set_up(Run& r) {
   r.device = pick_device(r.cfg);
   r.corpus = std::shared_ptr<const Corpus>(Corpus::open(r.cfg.data, r.cfg.vocab));
   std::unique_ptr<Checkpoint> ck = open_checkpoint_source(r.cfg, r.corpus->vocab(), &r.resume_path);
+  if (r.resume_path.empty()) {  // a new run: the directory must be free for it (a resume takes its id over)
+    if (r.lead) claim_run_dir(r.cfg);
+    r.prog.run_id = new_run_id();
+  }
   if (r.cfg.savefile.empty()) r.cfg.savefile = to_string(r.cfg.model);
   build_model(r, ck.get());
   plan_batches(r);
@@ -462,7 +466,7 @@ void evaluate_and_save(Run& r, RunDir& dir, const char* why) {
   const std::string path = cfg.checkpoint_dir + "/" + checkpoint_file_name(cfg.savefile, r.epoch(), ev.loss);
   save_checkpoint(path, make_checkpoint(cfg, r.corpus->vocab(), r.spec, r.fp, r.opt, prog, ev.loss, r.epoch(),
                                         r.c.size, std::move(h), std::move(cc), std::move(rng)));
-  r.best_path = apply_retention(cfg.checkpoint_dir, cfg.savefile, cfg.keep_last, cfg.keep_best);
+  r.best_path = apply_retention(cfg.checkpoint_dir, cfg.savefile, r.prog.run_id, cfg.keep_last, cfg.keep_best);
   dir.metric({{"event", "val"}, {"iter", r.prog.iter}, {"epoch", r.epoch()}, {"val_loss", ev.loss},
               {"val_bpc", ev.loss / std::log(2.0)}, {"checkpoint", path}, {"reason", why}, {"wall", r.total_wall()}});
   log::info("val loss {:.6g} nats/char ({:.6g} bpc) at iteration {}, epoch {:.6g} -> {}", ev.loss,

@@ -3,6 +3,7 @@
 #include <ftw.h>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -44,13 +45,41 @@ std::string parent_dir(const std::string& path) {
 }
 }  // namespace
 
+namespace {
+std::string host_name() {
+  char buf[256] = {0};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "host";
+  std::string h(buf);
+  for (char& c : h)
+    if (c == '.' || c == '/') c = '_';  // the temp name is parsed back by reap_stale_temporaries
+  return h;
+}
+}  // namespace
+
 std::string temp_path_for(const std::string& final_path) {
   fs::path p(final_path);
-  std::string name = "." + p.filename().string() + ".tmp." + std::to_string(::getpid());
+  std::string name = "." + p.filename().string() + ".tmp." + host_name() + "." + std::to_string(::getpid());
   return (p.parent_path() / name).string();
 }
 
+int reap_stale_temporaries(const std::string& dir) {
+  const std::string mark = ".tmp." + host_name() + ".";
+  int reaped = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    const size_t at = name.rfind(mark);
+    if (name.empty() || name[0] != '.' || at == std::string::npos) continue;
+    const std::string pid = name.substr(at + mark.size());
+    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos || pid.size() > 9) continue;
+    if (::kill(static_cast<pid_t>(std::stol(pid)), 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge
+    if (::unlink(e.path().c_str()) == 0) ++reaped;
+  }
+  return reaped;
+}
+
 void commit_file(const std::string& tmp, const std::string& final_path) {
+  ScratchFiles scratch({tmp});  // removed if anything below fails; renamed away otherwise
   fsync_path(tmp, false);
   if (::rename(tmp.c_str(), final_path.c_str()) != 0)
     fail(final_path, ": cannot rename temporary file into place: ", std::strerror(errno));
@@ -59,16 +88,21 @@ void commit_file(const std::string& tmp, const std::string& final_path) {
 
 void write_file_atomic(const std::string& path, const std::string& contents) {
   std::string tmp = temp_path_for(path);
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) fail(path, ": cannot write: ", std::strerror(errno));
-    out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-    out.flush();
-    if (!out) {
-      ::unlink(tmp.c_str());
-      fail(path, ": write failed: ", std::strerror(errno));
+  ScratchFiles scratch({tmp});
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail(path, ": cannot write: ", std::strerror(errno));
+  size_t done = 0;
+  while (done < contents.size()) {
+    ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      fail(path, ": cannot write: ", std::strerror(err));
     }
+    done += static_cast<size_t>(n);
   }
+  if (::close(fd) != 0) fail(path, ": cannot write: ", std::strerror(errno));
   commit_file(tmp, path);
 }
 

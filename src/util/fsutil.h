@@ -8,8 +8,12 @@
 
 namespace charnn {
 
-// A hidden temporary sibling of `final_path`, unique to this process.
+// A hidden temporary sibling of `final_path`, unique to this process:
+// ".NAME.tmp.HOST.PID" (the host: run directories live on shared filesystems).
 std::string temp_path_for(const std::string& final_path);
+// Removes the temporaries in `dir` that processes of this host left when they
+// were killed mid-write (their PID no longer runs). Returns how many.
+int reap_stale_temporaries(const std::string& dir);
 // fsync `tmp`, rename it to `final_path`, fsync the directory.
 void commit_file(const std::string& tmp, const std::string& final_path);
 // Atomically replace `path` with `contents`.

@@ -21,7 +21,6 @@ std::shared_ptr<Corpus> make_corpus(const std::string& dir, uint64_t n) {
   o.val_frac = 0.0;
   o.test_frac = 0.0;
   o.force = true;
-  o.chunk_tokens = 64;
   preprocess(o);
   return Corpus::open(o.output);
 }

@@ -2,9 +2,11 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 
 #include "data/h5.h"
+#include "data/seal.h"
 #include "util/fsutil.h"
 #include "model/charrnn.h"
 #include "sample/sampler.h"
@@ -141,7 +143,9 @@ struct CheckpointFiles : ::testing::Test {
     ck.progress.history.val_iter = {10, 42};
     ck.progress.history.val_loss = {2.0, 1.234};
     ck.hidden_h = torch::randn({4, 2, 12});
+    ck.streams_per_rank = 4;
     ck.rng_states = {1, 2, 3};
+    ck.progress.run_id = "0123456789abcdef";
     return ck;
   }
 };
@@ -192,7 +196,7 @@ TEST_F(CheckpointFiles, CellAndOptimizerNamesRoundTripAndUnknownOnesAreClearErro
   a.has_optimizer = true;
   a.optimizer.type = Optimizer::RmsProp;
   a.optimizer.step = 3;
-  a.optimizer.v = torch::ones({5});
+  a.optimizer.v = torch::ones({parameter_count(a.spec)});
   const std::string path = dir + "/ck.h5";
   save_checkpoint(path, a);
   Checkpoint b = load_checkpoint(path);
@@ -202,10 +206,13 @@ TEST_F(CheckpointFiles, CellAndOptimizerNamesRoundTripAndUnknownOnesAreClearErro
   EXPECT_EQ(b.optimizer.step, 3);
   auto rewrite = [&](const char* group, const char* value) {
     save_checkpoint(path, a);
-    h5::Handle f(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
-    ASSERT_GE(f.id(), 0);
-    h5::Handle g = h5::open_group(f, group);
-    h5::set_attr(g, "type", std::string(value));
+    {
+      h5::Handle f(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+      ASSERT_GE(f.id(), 0);
+      h5::Handle g = h5::open_group(f, group);
+      h5::set_attr(g, "type", std::string(value));
+    }
+    h5::seal_file(path);  // an edit changes the metadata: sealed again, it reaches the value checks
   };
   auto error_loading = [&]() -> std::string {
     try {
@@ -219,6 +226,102 @@ TEST_F(CheckpointFiles, CellAndOptimizerNamesRoundTripAndUnknownOnesAreClearErro
   EXPECT_EQ(error_loading(), path + ": model = 'transformer': expected one of lstm | gru | rnn");
   rewrite("optimizer", "adagrad");
   EXPECT_EQ(error_loading(), path + ": optimizer = 'adagrad': expected one of adam | adamw | rmsprop | sgd");
+}
+
+// Every value a checkpoint holds is checked where it is read: a file written
+// by charnn's own writer (so sealed) with a wrong value in it is refused with
+// the dataset or attribute named, before any of it is used.
+TEST_F(CheckpointFiles, ValuesAreValidatedWhereTheyAreRead) {
+  const std::string path = dir + "/ck.h5";
+  auto error_with = [&](const std::function<void(Checkpoint&)>& spoil) {
+    Checkpoint a = make();
+    a.has_optimizer = true;
+    a.optimizer.type = Optimizer::Adam;
+    a.optimizer.m = torch::zeros({parameter_count(a.spec)});
+    a.optimizer.v = torch::zeros({parameter_count(a.spec)});
+    spoil(a);
+    save_checkpoint(path, a);
+    try {
+      load_checkpoint(path);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_EQ(error_with([](Checkpoint&) {}), "");
+  // The silent-broadcast case: a 1-element moment would have been copied over every parameter.
+  EXPECT_EQ(error_with([](Checkpoint& a) { a.optimizer.m = torch::ones({1}); }),
+            path + ": optimizer/m has shape [1], expected [" + std::to_string(parameter_count(make().spec)) + "]");
+  EXPECT_NE(error_with([](Checkpoint& a) { a.optimizer.m[3] = NAN; }).find("optimizer/m holds NaN or Inf"),
+            std::string::npos);
+  EXPECT_NE(error_with([](Checkpoint& a) { a.optimizer.v[0] = -1; }).find("optimizer/v holds negative"),
+            std::string::npos);
+  EXPECT_NE(error_with([](Checkpoint& a) { a.optimizer.v = torch::Tensor(); }).find("optimizer/v is missing"),
+            std::string::npos);
+  EXPECT_NE(error_with([](Checkpoint& a) { a.spec.num_layers = 0; }).find("model/num_layers = 0: out of range"),
+            std::string::npos);
+  EXPECT_NE(error_with([](Checkpoint& a) { a.spec.num_layers = -3; }).find("model/num_layers = -3"),
+            std::string::npos);
+  // Huge sizes are refused from the file's size, before a model is built.
+  EXPECT_NE(error_with([](Checkpoint& a) { a.spec.rnn_size = 1 << 19; }).find("more than the file holds"),
+            std::string::npos);
+  EXPECT_NE(error_with([](Checkpoint& a) { a.params[0][0][0] = INFINITY; }).find("model/embedding.weight holds NaN"),
+            std::string::npos);
+  EXPECT_NE(error_with([](Checkpoint& a) { a.hidden_h = torch::zeros({3, 2, 12}); }).find("state/hidden_h has shape"),
+            std::string::npos);
+  EXPECT_NE(error_with([](Checkpoint& a) { a.hidden_c = torch::zeros({4, 2, 12}); }).find("gru has no cell state"),
+            std::string::npos);
+  EXPECT_NE(error_with([](Checkpoint& a) { a.world_size = 2; }).find("state/rng holds 3 bytes"), std::string::npos);
+  EXPECT_NE(error_with([](Checkpoint& a) { a.progress.iter = -1; }).find("state/iteration = -1"), std::string::npos);
+  EXPECT_NE(error_with([](Checkpoint& a) { a.val_loss = NAN; }).find("val_loss = nan: expected a finite number"),
+            std::string::npos);
+  EXPECT_NE(error_with([](Checkpoint& a) { a.progress.history.val_loss.pop_back(); }).find("differ in length"),
+            std::string::npos);
+}
+
+TEST(Model, ParameterCountMatchesTheBuiltModel) {
+  for (CellType t : {CellType::Lstm, CellType::Gru, CellType::Rnn}) {
+    ModelSpec s{t, 37, 9, 13, 3, 0.0};
+    CharRNN m(s);
+    int64_t n = 0;
+    for (const auto& p : m->parameters()) n += p.numel();
+    EXPECT_EQ(parameter_count(s), n) << to_string(t);
+  }
+}
+
+// The seal (data/seal.h): metadata is checked before HDF5 parses it; the raw
+// numbers of contiguous datasets may change in place (and are then validated).
+TEST_F(CheckpointFiles, SealRefusesChangedStructureButLetsValuesReachTheirChecks) {
+  const std::string path = dir + "/ck.h5";
+  save_checkpoint(path, make());
+  const std::string good = read_file(path);
+  auto with_bytes = [&](const std::string& bytes) {
+    write_file_atomic(path, bytes);
+    try {
+      load_checkpoint(path);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_EQ(with_bytes(good), "");
+  EXPECT_NE(with_bytes(good.substr(0, good.size() - 100)).find("truncated or extended"), std::string::npos);
+  EXPECT_NE(with_bytes(good + "x").find("truncated or extended"), std::string::npos);
+  std::string no_seal = good;
+  no_seal[0] = 'X';
+  EXPECT_NE(with_bytes(no_seal).find("no integrity seal"), std::string::npos);
+  // Flip one byte of every 64 after the user block: each is metadata (refused
+  // by the digest) or a raw number (accepted by the seal, then checked).
+  int refused = 0, accepted = 0;
+  for (size_t at = h5::kSealBytes; at < good.size(); at += 64) {
+    std::string bad = good;
+    bad[at] = static_cast<char>(bad[at] ^ 0x5a);
+    const std::string err = with_bytes(bad);
+    if (err.find("do not match the integrity seal") != std::string::npos) ++refused;
+    else ++accepted;
+  }
+  EXPECT_GT(refused, 0);
+  EXPECT_GT(accepted, 0);  // the weights' bytes: a flipped weight is a different, finite weight, or NaN (refused)
 }
 
 TEST(CheckpointName, FormatsAndParsesCharRnnNames) {
@@ -242,7 +345,7 @@ TEST_F(CheckpointFiles, RetentionKeepsNewestAndBestAndLinksLatest) {
     ck.progress.iter = 100 * (i + 1);
     save_checkpoint(dir + "/" + checkpoint_file_name("gru", 0.5 * (i + 1), losses[i]), ck);
   }
-  std::string best = apply_retention(dir, "gru", 2, 1);
+  std::string best = apply_retention(dir, "gru", ck.progress.run_id, 2, 1);
   EXPECT_EQ(std::filesystem::path(best).filename(), "lm_gru_epoch1.00_1.5000.h5");
   std::vector<std::string> left;
   for (auto& e : std::filesystem::directory_iterator(dir)) left.push_back(e.path().filename());
@@ -259,7 +362,7 @@ TEST_F(CheckpointFiles, NewestIsByIterationEvenWhenNamesShareAnEpoch) {
     ck.progress.iter = 10 * (i + 1);
     save_checkpoint(dir + "/" + checkpoint_file_name("gru", 0.001 * i, losses[i]), ck);
   }
-  apply_retention(dir, "gru", 1, 1);
+  apply_retention(dir, "gru", ck.progress.run_id, 1, 1);
   EXPECT_EQ(std::filesystem::path(latest_checkpoint(dir)).filename(), "lm_gru_epoch0.00_2.8500.h5");
   EXPECT_TRUE(std::filesystem::exists(dir + "/lm_gru_epoch0.00_2.8000.h5"));  // best kept
   EXPECT_FALSE(std::filesystem::exists(dir + "/lm_gru_epoch0.00_2.9000.h5"));

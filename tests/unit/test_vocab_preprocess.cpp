@@ -61,7 +61,6 @@ TEST(Preprocess, RoundTripThroughHdf5) {
   o.output = d / "c.h5";
   o.val_frac = 0.1;
   o.test_frac = 0.1;
-  o.chunk_tokens = 7;  // many chunks, windows straddle them
   PreprocessResult r = preprocess(o);
   auto c = Corpus::open(o.output);
   EXPECT_EQ(c->format(), "charnn");
@@ -133,7 +132,12 @@ TEST(Preprocess, BadInputsFailClearlyAndWriteNothing) {
 
 TEST(Corpus, ForeignOrCorruptFilesAreClearErrors) {
   TempDir d;
-  EXPECT_NE(error_of([&] { Corpus::open(d.file("x.h5", "not hdf5 at all")); }).find("not an HDF5 file"),
+  // Neither sealed by charnn nor a torch-rnn pair: refused before HDF5 parses a byte.
+  EXPECT_NE(error_of([&] { Corpus::open(d.file("x.h5", "not hdf5 at all")); }).find("not a corpus cache charnn wrote"),
+            std::string::npos);
+  // With a torch-rnn vocabulary beside it, HDF5 is asked, and says so.
+  d.file("y.json", "{}");
+  EXPECT_NE(error_of([&] { Corpus::open(d.file("y.h5", "not hdf5 at all")); }).find("not an HDF5 file"),
             std::string::npos);
   EXPECT_NE(error_of([&] { Corpus::open(d / "nope.h5"); }).find("not found"), std::string::npos);
 }
