@@ -28,7 +28,7 @@ ck=$("$CHARNN" best run)
 pass "trains on a torch-rnn cache and samples"
 
 mv tr.json vocab-elsewhere.json
-expect_error "vocabulary tr.json is missing; pass --vocab" "$CHARNN" inspect tr.h5
+expect_error "nor a torch-rnn cache (no tr.json beside it; pass --vocab FILE.json)" "$CHARNN" inspect tr.h5
 "$CHARNN" inspect tr.h5 --vocab vocab-elsewhere.json | grep -q "vocabulary    " || die "--vocab"
 pass "--vocab names the JSON; a missing one is a clear error"
 finish

@@ -38,7 +38,7 @@ truncate -s $(( $(stat -c %s cut.h5) / 2 )) cut.h5
 expect_error "cut.h5: " "$CHARNN" sample cut.h5
 expect_error "not a charnn checkpoint" "$CHARNN" sample "$DATA"
 echo "hello" > text.h5
-expect_error "not an HDF5 file" "$CHARNN" sample text.h5
+expect_error "not a charnn checkpoint: no integrity seal" "$CHARNN" sample text.h5
 expect_error "checkpoint not found" "$CHARNN" sample missing.h5
 pass "truncated, foreign and garbage checkpoints are clear errors"
 finish

@@ -48,7 +48,7 @@ with h5py.File(sys.argv[2], "r+") as f:
     f["model/rnn.bias_ih_l1"][...] = 50
 PYEOF
 cp "$good" good-copy.h5
-expect_error "loss became NaN or Inf at iteration 1" train --init_from huge.h5 --max_iters 5 --checkpoint_dir good
+expect_error "loss became NaN or Inf at iteration 1" train --init_from huge.h5 --max_iters 5 --checkpoint_dir good --force_new_run
 cmp -s "$good" good-copy.h5 || die "last good checkpoint changed"
 [ "$(readlink -f good/latest)" = "$good" ] || die "latest moved"
 pass "NaN/Inf loss stops training with the iteration named; last good checkpoint intact"
@@ -127,4 +127,18 @@ done
 grep -q '^init: "pytorch"' init_pytorch/config.yaml || die "init not recorded in config.yaml"
 expect_error "init = 'torch': expected one of pytorch | charrnn" "$CHARNN" train --data x.h5 --init torch
 pass "init: pytorch | charrnn, recorded in config.yaml; a bad name lists the choices"
+# A run directory belongs to one run: a new run there is refused (nothing
+# touched) unless --resume continues it or --force_new_run starts one beside it,
+# whose retention then never touches the other run's checkpoints.
+train --max_iters 4 --eval_val_every 2 --keep_last 1 --checkpoint_dir owned >/dev/null 2>&1
+before=$(cd owned && sha256sum lm_*.h5 config.yaml metrics.jsonl; readlink latest)
+expect_error "checkpoint_dir owned already holds another run" train --max_iters 2 --checkpoint_dir owned
+[ "$(cd owned && sha256sum lm_*.h5 config.yaml metrics.jsonl; readlink latest)" = "$before" ] || die "refused run touched the directory"
+old=$(ls owned/lm_*.h5)
+train --max_iters 6 --eval_val_every 2 --keep_last 1 --seed 9 --checkpoint_dir owned --force_new_run >/dev/null 2>&1 || die "--force_new_run"
+[ -f "$old" ] || die "the other run's checkpoint was deleted by the new run's retention"
+[ "$(ls owned/lm_*.h5 | wc -l)" = 2 ] || die "expected the old run's and the new run's newest: $(ls owned)"
+[ "owned/$(readlink owned/latest)" != "$old" ] || die "latest should point at the new run"
+pass "a new run in another run's directory is refused; --force_new_run leaves that run's files alone"
+
 finish
