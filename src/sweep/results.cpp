@@ -182,9 +182,8 @@ TrialRow read_run(const std::string& run_dir) {
   return r;
 }
 
-std::vector<TrialRow> read_sweep(const std::string& dir) {
-  if (!is_sweep_dir(dir)) fail(dir, ": not a sweep directory (no trials.csv); plan one with 'charnn sweep plan'");
-  std::ifstream in(dir + "/trials.csv");
+std::vector<TrialRow> parse_trials_csv(const std::string& text, const std::string& dir) {
+  std::istringstream in(text);
   std::string line;
   std::getline(in, line);
   std::vector<std::string> header = split_csv_line(line);
@@ -196,11 +195,19 @@ std::vector<TrialRow> read_sweep(const std::string& dir) {
     r.id = std::stoi(f[0]);
     r.dir = trial_dir(dir, r.id);
     for (size_t i = 1; i < header.size() && i < f.size(); ++i) r.params.emplace_back(header[i], f[i]);
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+std::vector<TrialRow> read_sweep(const std::string& dir) {
+  if (!is_sweep_dir(dir)) fail(dir, ": not a sweep directory (no trials.csv); plan one with 'charnn sweep plan'");
+  std::vector<TrialRow> rows = parse_trials_csv(read_file(dir + "/trials.csv"), dir);
+  for (TrialRow& r : rows) {
     TrialStatus st = read_trial_status(r.dir);
     r.status = st.status;
     r.restarts = st.restarts;
     fill_from_metrics(r);
-    rows.push_back(std::move(r));
   }
   sort_by_metric(rows);
   return rows;

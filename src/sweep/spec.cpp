@@ -120,13 +120,17 @@ void check_value(const SweepSpec& s, const YAML::Node& n, const std::string& key
 
 const std::regex kSlurmWord("^[A-Za-z0-9_.:,@+=/-]*$");
 
-YAML::Node load_yaml(const std::string& path) {
-  require_readable_file(path, "sweep spec (YAML)");
+YAML::Node parse_yaml(const std::string& text, const std::string& path) {
   try {
-    return YAML::LoadFile(path);
+    return YAML::Load(text);
   } catch (const YAML::Exception& e) {
     fail(path, ":", e.mark.line + 1, ": invalid YAML: ", e.msg);
   }
+}
+
+YAML::Node load_yaml(const std::string& path) {
+  require_readable_file(path, "sweep spec (YAML)");
+  return parse_yaml(read_file(path), path);
 }
 
 // --- top level: name, base_config and base ---
@@ -351,9 +355,14 @@ std::vector<Combo> random_combos(const SweepSpec& s) {
 }  // namespace
 
 SweepSpec load_sweep_spec(const std::string& path) {
+  require_readable_file(path, "sweep spec (YAML)");
+  return parse_sweep_spec(read_file(path), path);
+}
+
+SweepSpec parse_sweep_spec(const std::string& text, const std::string& path) {
   SweepSpec s;
   s.path = path;
-  const YAML::Node root = load_yaml(path);
+  const YAML::Node root = parse_yaml(text, path);
   if (!root.IsMap()) fail(path, ": expected a mapping with 'base' and 'sweep'");
   check_known_keys(s, root, "unknown key", {"name", "base_config", "base", "sweep", "slurm"});
   load_name(s, root);

@@ -29,11 +29,15 @@ TrialState parse_trial_state(const std::string& word, const std::string& where) 
 }
 
 TrialStatus read_trial_status(const std::string& dir) {
-  TrialStatus st;
   const std::string path = dir + "/status.json";
-  if (!path_exists(path)) return st;
+  if (!path_exists(path)) return TrialStatus{};
+  return parse_trial_status(read_file(path), path);
+}
+
+TrialStatus parse_trial_status(const std::string& text, const std::string& path) {
+  TrialStatus st;
   try {
-    auto j = nlohmann::json::parse(read_file(path));
+    auto j = nlohmann::json::parse(text);
     st.status = parse_trial_state(j.value("status", "pending"), path);
     st.exit_code = j.value("exit_code", 0);
     st.restarts = j.value("restarts", int64_t{0});

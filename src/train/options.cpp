@@ -214,14 +214,18 @@ void apply_yaml(TrainConfig& cfg, const YAML::Node& map, const std::string& file
 
 void apply_yaml_file(TrainConfig& cfg, const std::string& path) {
   require_readable_file(path, "YAML config");
+  apply_yaml_text(cfg, read_file(path), path);
+}
+
+void apply_yaml_text(TrainConfig& cfg, const std::string& text, const std::string& file) {
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    fail(path, ":", e.mark.line + 1, ": invalid YAML: ", e.msg);
+    fail(file, ":", e.mark.line + 1, ": invalid YAML: ", e.msg);
   }
   if (root.IsNull()) return;
-  apply_yaml(cfg, root, path);
+  apply_yaml(cfg, root, file);
 }
 
 void validate(const TrainConfig& cfg) {

@@ -102,6 +102,8 @@ void set_option(TrainConfig& cfg, const std::string& key, const std::string& val
 // Apply a YAML mapping of options (a config file, or a sweep's base); `file` is used in messages.
 void apply_yaml(TrainConfig& cfg, const YAML::Node& map, const std::string& file);
 void apply_yaml_file(TrainConfig& cfg, const std::string& path);
+// The same from a YAML document's text (apply_yaml_file reads the file and calls this).
+void apply_yaml_text(TrainConfig& cfg, const std::string& text, const std::string& file);
 // Cross-option checks (after everything is applied).
 void validate(const TrainConfig& cfg);
 std::string option_value(const TrainConfig& cfg, const OptionSpec& spec);
