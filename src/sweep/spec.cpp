@@ -364,11 +364,13 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& path) {
   s.path = path;
   const YAML::Node root = parse_yaml(text, path);
   if (!root.IsMap()) fail(path, ": expected a mapping with 'base' and 'sweep'");
-  check_known_keys(s, root, "unknown key", {"name", "base_config", "base", "sweep", "slurm"});
-  load_name(s, root);
-  load_base(s, root);
-  load_sweep(s, root["sweep"]);
-  if (const YAML::Node sl = root["slurm"]) load_slurm(s, sl);
+  with_yaml_errors(path, [&] {
+    check_known_keys(s, root, "unknown key", {"name", "base_config", "base", "sweep", "slurm"});
+    load_name(s, root);
+    load_base(s, root);
+    load_sweep(s, root["sweep"]);
+    if (const YAML::Node sl = root["slurm"]) load_slurm(s, sl);
+  });
   return s;
 }
 
@@ -378,8 +380,10 @@ SlurmResources planned_resources(const std::string& sweep_dir) {
   SweepSpec s;
   s.path = sweep_dir + "/sweep.yaml";
   const YAML::Node root = load_yaml(s.path);
-  if (root.IsMap())
-    if (const YAML::Node sl = root["slurm"]) load_slurm(s, sl);
+  with_yaml_errors(s.path, [&] {
+    if (root.IsMap())
+      if (const YAML::Node sl = root["slurm"]) load_slurm(s, sl);
+  });
   return s.slurm;
 }
 

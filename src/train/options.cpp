@@ -200,16 +200,29 @@ void set_option(TrainConfig& cfg, const std::string& key, const std::string& val
       o->field);
 }
 
+void with_yaml_errors(const std::string& file, const std::function<void()>& walk) {
+  auto at = [&](const YAML::Mark& m) { return m.is_null() ? file : cat(file, ":", m.line + 1, ":", m.column + 1); };
+  try {
+    walk();
+  } catch (const YAML::BadConversion& e) {  // as<std::string>() of a list or mapping
+    fail(at(e.mark), ": expected a single value, not a list or mapping");
+  } catch (const YAML::Exception& e) {
+    fail(at(e.mark), ": ", e.msg);
+  }
+}
+
 void apply_yaml(TrainConfig& cfg, const YAML::Node& map, const std::string& file) {
   if (!map.IsMap()) fail(file, ":", map.Mark().line + 1, ": expected a mapping of option: value");
-  for (auto it = map.begin(); it != map.end(); ++it) {
-    std::string key = it->first.as<std::string>();
-    std::string where = cat(file, ":", it->first.Mark().line + 1);
-    if (!it->second.IsScalar()) {
-      if (find_option(key)) fail(where, ": ", key, ": expected a single value, not a list or mapping");
+  with_yaml_errors(file, [&] {
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      std::string key = it->first.as<std::string>();
+      std::string where = cat(file, ":", it->first.Mark().line + 1);
+      if (!it->second.IsScalar()) {
+        if (find_option(key)) fail(where, ": ", key, ": expected a single value, not a list or mapping");
+      }
+      set_option(cfg, key, it->second.IsScalar() ? it->second.Scalar() : std::string(), where);
     }
-    set_option(cfg, key, it->second.IsScalar() ? it->second.Scalar() : std::string(), where);
-  }
+  });
 }
 
 void apply_yaml_file(TrainConfig& cfg, const std::string& path) {
