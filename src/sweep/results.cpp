@@ -13,6 +13,7 @@
 #include "train/checkpoint_name.h"
 #include "util/csv.h"
 #include "util/fsutil.h"
+#include "util/number.h"
 #include "util/process.h"
 #include "util/progress.h"
 #include "util/status.h"
@@ -183,18 +184,24 @@ TrialRow read_run(const std::string& run_dir) {
 }
 
 std::vector<TrialRow> parse_trials_csv(const std::string& text, const std::string& dir) {
+  const std::string path = dir + "/trials.csv";
   std::istringstream in(text);
   std::string line;
   std::getline(in, line);
   std::vector<std::string> header = split_csv_line(line);
   std::vector<TrialRow> rows;
-  while (std::getline(in, line)) {
+  for (int64_t n = 2; std::getline(in, line); ++n) {
     if (line.empty()) continue;
     auto f = split_csv_line(line);
+    // Every row has the header's columns: the tables lay rows out by the header.
+    if (f.size() != header.size())
+      fail(path, ":", n, ": ", f.size(), " fields; the header has ", header.size());
     TrialRow r;
-    r.id = std::stoi(f[0]);
+    const std::optional<int64_t> id = parse_int64(f[0], 0, kMaxTrials - 1);
+    if (!id) fail(path, ":", n, ": id = ", quoted(f[0]), ": expected a trial number in [0, ", kMaxTrials - 1, "]");
+    r.id = static_cast<int>(*id);
     r.dir = trial_dir(dir, r.id);
-    for (size_t i = 1; i < header.size() && i < f.size(); ++i) r.params.emplace_back(header[i], f[i]);
+    for (size_t i = 1; i < header.size(); ++i) r.params.emplace_back(header[i], f[i]);
     rows.push_back(std::move(r));
   }
   return rows;

@@ -400,7 +400,7 @@ std::vector<Trial> expand_trials(const SweepSpec& s) {
     if (t.config.data.empty()) fail(s.path, ": no 'data' in base (the corpus every trial trains on)");
     trials.push_back(std::move(t));
   }
-  if (trials.size() > 100000) fail(s.path, ": ", trials.size(), " trials; reduce the grid");
+  if (trials.size() > static_cast<size_t>(kMaxTrials)) fail(s.path, ": ", trials.size(), " trials; reduce the grid");
   return trials;
 }
 

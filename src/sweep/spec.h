@@ -58,6 +58,9 @@ struct SweepSpec {
   SlurmResources slurm;
 };
 
+// The most trials a sweep may have; trial ids are 0 .. kMaxTrials - 1.
+constexpr int64_t kMaxTrials = 100000;
+
 struct Trial {
   int id = 0;
   std::vector<std::pair<std::string, std::string>> values;  // swept key -> value, in spec order
