@@ -120,7 +120,8 @@ std::string as_json(const std::vector<TrialRow>& rows) {
                    {"chars_per_sec", r.chars_per_sec}, {"restarts", r.restarts},
                    {"best_checkpoint", r.best_checkpoint}});
   }
-  return arr.dump(2) + "\n";
+  // Replacing bytes that are not UTF-8 (a swept value, a path): JSON text is UTF-8.
+  return arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::string as_csv(const Cells& t) {
