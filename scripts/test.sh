@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The test command of README.md: install dependencies, build, run every test.
+# The test command of README.md: install dependencies, build, run every test,
+# then each fuzz harness for 30 s (tests/fuzz, docs/fuzzing.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1  # CI runs as root
-cd build && ctest --output-on-failure --timeout 900 "$@"
+(cd build && ctest --output-on-failure --timeout 900 "$@")
+scripts/fuzz.sh 30

@@ -13,6 +13,7 @@
 #include "train/checkpoint_name.h"
 #include "util/csv.h"
 #include "util/fsutil.h"
+#include "util/number.h"
 #include "util/process.h"
 #include "util/progress.h"
 #include "util/status.h"
@@ -119,7 +120,8 @@ std::string as_json(const std::vector<TrialRow>& rows) {
                    {"chars_per_sec", r.chars_per_sec}, {"restarts", r.restarts},
                    {"best_checkpoint", r.best_checkpoint}});
   }
-  return arr.dump(2) + "\n";
+  // Replacing bytes that are not UTF-8 (a swept value, a path): JSON text is UTF-8.
+  return arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::string as_csv(const Cells& t) {
@@ -182,25 +184,38 @@ TrialRow read_run(const std::string& run_dir) {
   return r;
 }
 
-std::vector<TrialRow> read_sweep(const std::string& dir) {
-  if (!is_sweep_dir(dir)) fail(dir, ": not a sweep directory (no trials.csv); plan one with 'charnn sweep plan'");
-  std::ifstream in(dir + "/trials.csv");
+std::vector<TrialRow> parse_trials_csv(const std::string& text, const std::string& dir) {
+  const std::string path = dir + "/trials.csv";
+  std::istringstream in(text);
   std::string line;
   std::getline(in, line);
   std::vector<std::string> header = split_csv_line(line);
   std::vector<TrialRow> rows;
-  while (std::getline(in, line)) {
+  for (int64_t n = 2; std::getline(in, line); ++n) {
     if (line.empty()) continue;
     auto f = split_csv_line(line);
+    // Every row has the header's columns: the tables lay rows out by the header.
+    if (f.size() != header.size())
+      fail(path, ":", n, ": ", f.size(), " fields; the header has ", header.size());
     TrialRow r;
-    r.id = std::stoi(f[0]);
+    const std::optional<int64_t> id = parse_int64(f[0], 0, kMaxTrials - 1);
+    if (!id) fail(path, ":", n, ": id = ", quoted(f[0]), ": expected a trial number in [0, ", kMaxTrials - 1, "]");
+    r.id = static_cast<int>(*id);
     r.dir = trial_dir(dir, r.id);
-    for (size_t i = 1; i < header.size() && i < f.size(); ++i) r.params.emplace_back(header[i], f[i]);
+    for (size_t i = 1; i < header.size(); ++i) r.params.emplace_back(header[i], f[i]);
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+std::vector<TrialRow> read_sweep(const std::string& dir) {
+  if (!is_sweep_dir(dir)) fail(dir, ": not a sweep directory (no trials.csv); plan one with 'charnn sweep plan'");
+  std::vector<TrialRow> rows = parse_trials_csv(read_file(dir + "/trials.csv"), dir);
+  for (TrialRow& r : rows) {
     TrialStatus st = read_trial_status(r.dir);
     r.status = st.status;
     r.restarts = st.restarts;
     fill_from_metrics(r);
-    rows.push_back(std::move(r));
   }
   sort_by_metric(rows);
   return rows;

@@ -26,6 +26,9 @@ struct TrialRow {
 
 // Rows of a sweep directory sorted by best val loss (trials without one last).
 std::vector<TrialRow> read_sweep(const std::string& sweep_dir);
+// The rows of trials.csv's text (id, dir, params; nothing read from the trial
+// directories), in file order; `sweep_dir` is where the trials are.
+std::vector<TrialRow> parse_trials_csv(const std::string& text, const std::string& sweep_dir);
 // The table's order: ascending best val loss (the sweep's metric, minimised);
 // rows without one yet (pending, or failed before an evaluation) last, in their
 // given order.

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
+#include <optional>
 #include <random>
 #include <regex>
 #include <set>
@@ -15,6 +17,7 @@
 #include "sweep/trial_status.h"
 #include "util/csv.h"
 #include "util/fsutil.h"
+#include "util/number.h"
 #include "util/status.h"
 
 namespace fs = std::filesystem;
@@ -45,6 +48,18 @@ double number(const SweepSpec& s, const YAML::Node& n, const std::string& what) 
   } catch (const YAML::Exception&) {
     fail(where(s, n), ": ", what, ": expected a number, got ", charnn::quoted(n.IsScalar() ? n.Scalar() : "?"));
   }
+}
+
+// A whole number in [min, max]: exact from its digits ("2026"), or from a
+// number that is whole ("1e3"); never a cast of a double that may not fit.
+int64_t whole(const SweepSpec& s, const YAML::Node& n, const std::string& what, int64_t min,
+              int64_t max = std::numeric_limits<int64_t>::max()) {
+  std::optional<int64_t> v = n.IsScalar() ? parse_int64(n.Scalar(), min, max) : std::nullopt;
+  if (!v) v = whole_number(number(s, n, what), min, max);
+  if (!v)
+    fail(where(s, n), ": ", what, " = ", charnn::quoted(n.IsScalar() ? n.Scalar() : "?"), ": expected a whole number ",
+         max == std::numeric_limits<int64_t>::max() ? cat(">= ", min) : cat("in [", min, ", ", max, "]"));
+  return *v;
 }
 
 std::string format_number(double v) {
@@ -120,13 +135,17 @@ void check_value(const SweepSpec& s, const YAML::Node& n, const std::string& key
 
 const std::regex kSlurmWord("^[A-Za-z0-9_.:,@+=/-]*$");
 
-YAML::Node load_yaml(const std::string& path) {
-  require_readable_file(path, "sweep spec (YAML)");
+YAML::Node parse_yaml(const std::string& text, const std::string& path) {
   try {
-    return YAML::LoadFile(path);
+    return YAML::Load(text);
   } catch (const YAML::Exception& e) {
     fail(path, ":", e.mark.line + 1, ": invalid YAML: ", e.msg);
   }
+}
+
+YAML::Node load_yaml(const std::string& path) {
+  require_readable_file(path, "sweep spec (YAML)");
+  return parse_yaml(read_file(path), path);
 }
 
 // --- top level: name, base_config and base ---
@@ -169,12 +188,10 @@ void load_search(SweepSpec& s, const YAML::Node& sw) {
   if (sw["method"]) s.method = parse_method(s, sw["method"]);
   if (sw["metric"]) s.metric = sw["metric"].as<std::string>();
   if (s.metric != "val_loss") fail(where(s, sw["metric"]), ": metric = ", charnn::quoted(s.metric), ": only val_loss (minimised) is supported");
-  if (sw["seed"]) s.seed = static_cast<uint64_t>(number(s, sw["seed"], "seed"));
+  if (sw["seed"]) s.seed = static_cast<uint64_t>(whole(s, sw["seed"], "seed", 0));
   if (s.method == SweepMethod::random) {
     if (!sw["trials"]) fail(s.path, ": method random needs 'trials: N'");
-    double t = number(s, sw["trials"], "trials");
-    if (t < 1 || t != std::floor(t)) fail(where(s, sw["trials"]), ": trials = ", t, ": expected a whole number >= 1");
-    s.trials = static_cast<int64_t>(t);
+    s.trials = whole(s, sw["trials"], "trials", 1, kMaxTrials);
   }
 }
 
@@ -193,6 +210,16 @@ void load_range(const SweepSpec& s, SweepParameter& p, const YAML::Node& arg) {
   p.lo = number(s, arg[0], kind), p.hi = number(s, arg[1], kind);
   if (!(p.lo <= p.hi)) fail(where(s, arg), ": ", kind, ": low ", p.lo, " > high ", p.hi);
   if (p.kind == ParamKind::log_uniform && p.lo <= 0) fail(where(s, arg), ": log_uniform: low must be > 0");
+  if (p.kind == ParamKind::int_uniform) {
+    // The ends are the whole numbers that can be drawn, checked as integers
+    // ("1000000", not the "1e+06" of format_number).
+    const std::optional<int64_t> lo = whole_number(std::ceil(p.lo)), hi = whole_number(std::floor(p.hi));
+    if (!lo || !hi || *lo > *hi)
+      fail(where(s, arg), ": int_uniform: expected [low, high] holding a whole number, both within 64-bit integers");
+    check_value(s, arg[0], p.key, std::to_string(*lo));
+    check_value(s, arg[1], p.key, std::to_string(*hi));
+    return;
+  }
   // Both ends must be valid values: a draw can come arbitrarily close to either.
   check_value(s, arg[0], p.key, format_number(p.lo));
   check_value(s, arg[1], p.key, format_number(p.hi));
@@ -279,9 +306,7 @@ void set_slurm(const SweepSpec& s, SlurmResources& r, const std::string& k, cons
   }
   for (const auto& c : kSlurmCounts) {
     if (k != c.key) continue;
-    const double d = number(s, n, k);
-    if (d < c.min || d != std::floor(d)) fail(at, ": slurm.", k, " = ", charnn::quoted(v), ": expected a whole number >= ", c.min);
-    r.*c.field = static_cast<int64_t>(d);
+    r.*c.field = whole(s, n, "slurm." + k, c.min);
     return;
   }
   if (v != "srun" && v != "mpirun") fail(at, ": slurm.launcher = ", charnn::quoted(v), ": expected srun or mpirun");
@@ -351,15 +376,22 @@ std::vector<Combo> random_combos(const SweepSpec& s) {
 }  // namespace
 
 SweepSpec load_sweep_spec(const std::string& path) {
+  require_readable_file(path, "sweep spec (YAML)");
+  return parse_sweep_spec(read_file(path), path);
+}
+
+SweepSpec parse_sweep_spec(const std::string& text, const std::string& path) {
   SweepSpec s;
   s.path = path;
-  const YAML::Node root = load_yaml(path);
+  const YAML::Node root = parse_yaml(text, path);
   if (!root.IsMap()) fail(path, ": expected a mapping with 'base' and 'sweep'");
-  check_known_keys(s, root, "unknown key", {"name", "base_config", "base", "sweep", "slurm"});
-  load_name(s, root);
-  load_base(s, root);
-  load_sweep(s, root["sweep"]);
-  if (const YAML::Node sl = root["slurm"]) load_slurm(s, sl);
+  with_yaml_errors(path, [&] {
+    check_known_keys(s, root, "unknown key", {"name", "base_config", "base", "sweep", "slurm"});
+    load_name(s, root);
+    load_base(s, root);
+    load_sweep(s, root["sweep"]);
+    if (const YAML::Node sl = root["slurm"]) load_slurm(s, sl);
+  });
   return s;
 }
 
@@ -369,12 +401,22 @@ SlurmResources planned_resources(const std::string& sweep_dir) {
   SweepSpec s;
   s.path = sweep_dir + "/sweep.yaml";
   const YAML::Node root = load_yaml(s.path);
-  if (root.IsMap())
-    if (const YAML::Node sl = root["slurm"]) load_slurm(s, sl);
+  with_yaml_errors(s.path, [&] {
+    if (root.IsMap())
+      if (const YAML::Node sl = root["slurm"]) load_slurm(s, sl);
+  });
   return s.slurm;
 }
 
 std::vector<Trial> expand_trials(const SweepSpec& s) {
+  if (s.method == SweepMethod::grid) {  // counted before a trial is built: a few long lists exceed any memory
+    int64_t n = 1;
+    for (const auto& p : s.parameters) {
+      const int64_t k = static_cast<int64_t>(std::min<size_t>(p.values.size(), kMaxTrials + 1));
+      n = std::min(n * k, kMaxTrials + 1);  // saturates: both factors are at most kMaxTrials + 1
+    }
+    if (n > kMaxTrials) fail(s.path, ": more than ", kMaxTrials, " trials; reduce the grid");
+  }
   const std::vector<Combo> combos = s.method == SweepMethod::grid ? grid_combos(s) : random_combos(s);
   std::vector<Trial> trials;
   for (size_t i = 0; i < combos.size(); ++i) {
@@ -387,7 +429,7 @@ std::vector<Trial> expand_trials(const SweepSpec& s) {
     if (t.config.data.empty()) fail(s.path, ": no 'data' in base (the corpus every trial trains on)");
     trials.push_back(std::move(t));
   }
-  if (trials.size() > 100000) fail(s.path, ": ", trials.size(), " trials; reduce the grid");
+  if (trials.size() > static_cast<size_t>(kMaxTrials)) fail(s.path, ": ", trials.size(), " trials; reduce the grid");
   return trials;
 }
 

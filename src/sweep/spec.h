@@ -58,6 +58,9 @@ struct SweepSpec {
   SlurmResources slurm;
 };
 
+// The most trials a sweep may have; trial ids are 0 .. kMaxTrials - 1.
+constexpr int64_t kMaxTrials = 100000;
+
 struct Trial {
   int id = 0;
   std::vector<std::pair<std::string, std::string>> values;  // swept key -> value, in spec order
@@ -68,6 +71,9 @@ struct Trial {
 // value and what is expected. Relative `base_config`, `data`, `vocab` and
 // `init_from` (in `base` or swept) are relative to the spec's folder.
 SweepSpec load_sweep_spec(const std::string& path);
+// The same from the spec's text; `path` names it in messages and anchors its
+// relative paths (load_sweep_spec reads the file and calls this).
+SweepSpec parse_sweep_spec(const std::string& text, const std::string& path);
 // Grid: the cartesian product of the lists, the last parameter varying fastest.
 // Random: `trials` draws from a generator seeded with `seed`.
 std::vector<Trial> expand_trials(const SweepSpec& spec);

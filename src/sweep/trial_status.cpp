@@ -1,10 +1,13 @@
 #include "sweep/trial_status.h"
 
 #include <chrono>
+#include <climits>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "util/fsutil.h"
+#include "util/number.h"
 #include "util/status.h"
 
 namespace charnn {
@@ -29,14 +32,42 @@ TrialState parse_trial_state(const std::string& word, const std::string& where) 
 }
 
 TrialStatus read_trial_status(const std::string& dir) {
-  TrialStatus st;
   const std::string path = dir + "/status.json";
-  if (!path_exists(path)) return st;
+  if (!path_exists(path)) return TrialStatus{};
+  return parse_trial_status(read_file(path), path);
+}
+
+// A whole-number field in [min, max] (`def` when absent), checked before it
+// is converted: JSON numbers may be fractions or beyond any integer type.
+static int64_t whole_field(const nlohmann::json& j, const char* key, int64_t def, int64_t min, int64_t max,
+                           const std::string& path) {
+  const auto it = j.find(key);
+  if (it == j.end()) return def;
+  std::optional<int64_t> v;
+  if (it->is_number_unsigned()) {
+    const uint64_t u = it->get<uint64_t>();
+    if (max >= 0 && u <= static_cast<uint64_t>(max) && (min <= 0 || u >= static_cast<uint64_t>(min)))
+      v = static_cast<int64_t>(u);
+  } else if (it->is_number_integer()) {
+    if (it->get<int64_t>() >= min && it->get<int64_t>() <= max) v = it->get<int64_t>();
+  } else if (it->is_number_float()) {
+    v = whole_number(it->get<double>(), min, max);
+  }
+  if (!v) {
+    const std::string given = it->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    fail(path, ": ", key, " = ", given, ": expected a whole number in [", min, ", ", max, "]");
+  }
+  return *v;
+}
+
+TrialStatus parse_trial_status(const std::string& text, const std::string& path) {
+  TrialStatus st;
   try {
-    auto j = nlohmann::json::parse(read_file(path));
+    auto j = nlohmann::json::parse(text);
+    if (!j.is_object()) fail(path, ": expected a JSON object, not ", j.type_name());
     st.status = parse_trial_state(j.value("status", "pending"), path);
-    st.exit_code = j.value("exit_code", 0);
-    st.restarts = j.value("restarts", int64_t{0});
+    st.exit_code = static_cast<int>(whole_field(j, "exit_code", 0, INT_MIN, INT_MAX, path));
+    st.restarts = whole_field(j, "restarts", 0, 0, INT64_MAX, path);
     st.slurm_job = j.value("slurm_job", "");
     st.best_val_loss = j.value("best_val_loss", 0.0);
     st.best_checkpoint = j.value("best_checkpoint", "");

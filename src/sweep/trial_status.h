@@ -29,6 +29,8 @@ struct TrialStatus {
 };
 
 TrialStatus read_trial_status(const std::string& trial_dir);
+// The same from status.json's text; `path` names it in messages.
+TrialStatus parse_trial_status(const std::string& text, const std::string& path);
 void write_trial_status(const std::string& trial_dir, const TrialStatus& st);
 
 }  // namespace charnn

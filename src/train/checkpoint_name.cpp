@@ -6,9 +6,12 @@
 namespace charnn {
 
 std::string checkpoint_file_name(const std::string& savefile, double epoch, double val_loss) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "_epoch%.2f_%.4f.h5", epoch, val_loss);
-  return "lm_" + savefile + buf;
+  // Sized to the numbers: "%.4f" of a large loss has hundreds of digits, and a
+  // fixed buffer would cut the name short of its ".h5".
+  const char* format = "_epoch%.2f_%.4f.h5";
+  std::string suffix(static_cast<size_t>(std::snprintf(nullptr, 0, format, epoch, val_loss)), '\0');
+  std::snprintf(suffix.data(), suffix.size() + 1, format, epoch, val_loss);
+  return "lm_" + savefile + suffix;
 }
 
 bool parse_checkpoint_file_name(const std::string& name, const std::string& savefile, double* epoch, double* loss) {

@@ -200,28 +200,45 @@ void set_option(TrainConfig& cfg, const std::string& key, const std::string& val
       o->field);
 }
 
+void with_yaml_errors(const std::string& file, const std::function<void()>& walk) {
+  auto at = [&](const YAML::Mark& m) { return m.is_null() ? file : cat(file, ":", m.line + 1, ":", m.column + 1); };
+  try {
+    walk();
+  } catch (const YAML::BadConversion& e) {  // as<std::string>() of a list or mapping
+    fail(at(e.mark), ": expected a single value, not a list or mapping");
+  } catch (const YAML::Exception& e) {
+    fail(at(e.mark), ": ", e.msg);
+  }
+}
+
 void apply_yaml(TrainConfig& cfg, const YAML::Node& map, const std::string& file) {
   if (!map.IsMap()) fail(file, ":", map.Mark().line + 1, ": expected a mapping of option: value");
-  for (auto it = map.begin(); it != map.end(); ++it) {
-    std::string key = it->first.as<std::string>();
-    std::string where = cat(file, ":", it->first.Mark().line + 1);
-    if (!it->second.IsScalar()) {
-      if (find_option(key)) fail(where, ": ", key, ": expected a single value, not a list or mapping");
+  with_yaml_errors(file, [&] {
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      std::string key = it->first.as<std::string>();
+      std::string where = cat(file, ":", it->first.Mark().line + 1);
+      if (!it->second.IsScalar()) {
+        if (find_option(key)) fail(where, ": ", key, ": expected a single value, not a list or mapping");
+      }
+      set_option(cfg, key, it->second.IsScalar() ? it->second.Scalar() : std::string(), where);
     }
-    set_option(cfg, key, it->second.IsScalar() ? it->second.Scalar() : std::string(), where);
-  }
+  });
 }
 
 void apply_yaml_file(TrainConfig& cfg, const std::string& path) {
   require_readable_file(path, "YAML config");
+  apply_yaml_text(cfg, read_file(path), path);
+}
+
+void apply_yaml_text(TrainConfig& cfg, const std::string& text, const std::string& file) {
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    fail(path, ":", e.mark.line + 1, ": invalid YAML: ", e.msg);
+    fail(file, ":", e.mark.line + 1, ": invalid YAML: ", e.msg);
   }
   if (root.IsNull()) return;
-  apply_yaml(cfg, root, path);
+  apply_yaml(cfg, root, file);
 }
 
 void validate(const TrainConfig& cfg) {

@@ -3,6 +3,7 @@
 // Precedence: defaults < --config FILE.yaml < flags and --set key=value.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -105,6 +106,12 @@ void set_option(TrainConfig& cfg, const std::string& key, const std::string& val
 // Apply a YAML mapping of options (a config file, or a sweep's base); `file` is used in messages.
 void apply_yaml(TrainConfig& cfg, const YAML::Node& map, const std::string& file);
 void apply_yaml_file(TrainConfig& cfg, const std::string& path);
+// The same from a YAML document's text (apply_yaml_file reads the file and calls this).
+void apply_yaml_text(TrainConfig& cfg, const std::string& text, const std::string& file);
+// Runs `walk` (reading a parsed YAML document of `file`) and turns any yaml-cpp
+// exception it lets out (a list or mapping where a single value belongs, ...)
+// into an Error "file:line:column: ...": the loaders' one boundary.
+void with_yaml_errors(const std::string& file, const std::function<void()>& walk);
 // Cross-option checks (after everything is applied).
 void validate(const TrainConfig& cfg);
 std::string option_value(const TrainConfig& cfg, const OptionSpec& spec);

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer harnesses of tests/fuzz (clang, ASan + UBSan) into
+# build-fuzz/ and runs each for SECONDS (default 30) on a copy of its seed
+# corpus, so the repository is never modified. Exits non-zero on any finding
+# (a crash, a sanitizer report, an escaped non-charnn::Error exception, a
+# failed property, a timeout or running out of memory); the input is kept in
+# build-fuzz/findings/<harness>/ with the command that replays it.
+#   scripts/fuzz.sh [SECONDS] [HARNESS ...]    (default: every harness in tests/fuzz/CMakeLists.txt)
+# Prints per harness: name, executions, executions/s, coverage (cov: edges,
+# ft: features) from libFuzzer's final statistics.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-30}
+shift || true
+case $seconds in '' | *[!0-9]*) echo "usage: scripts/fuzz.sh [SECONDS] [HARNESS ...]" >&2; exit 2 ;; esac
+
+build=build-fuzz
+if [ ! -f $build/build.ninja ]; then
+  CC=clang CXX=clang++ cmake -S . -B $build -G Ninja -DCHARNN_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fi
+cmake --build $build --target fuzz -j "${CHARNN_BUILD_JOBS:-2}"
+
+harnesses=("$@")
+[ ${#harnesses[@]} -gt 0 ] || mapfile -t harnesses < $build/tests/fuzz/harnesses.txt
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/charnn-fuzz.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+# One of libFuzzer's final statistics (-print_final_stats=1) from a log.
+final_stat() { sed -n "s/^stat::$2: *//p" "$1" | tail -1; }
+failed=()
+for h in "${harnesses[@]}"; do
+  bin=$build/tests/fuzz/fuzz_$h
+  [ -x "$bin" ] || { echo "fuzz: no harness '$h' (see tests/fuzz/CMakeLists.txt)" >&2; exit 2; }
+  mkdir -p "$work/$h/corpus" "$work/$h/tmp" "$work/$h/findings"
+  if [ -d tests/fuzz/corpus/$h ]; then cp -R tests/fuzz/corpus/$h/. "$work/$h/corpus/"; fi
+  args=(-max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
+        -artifact_prefix="$work/$h/findings/")
+  if [ -f tests/fuzz/dict/$h.dict ]; then args+=(-dict=tests/fuzz/dict/$h.dict); fi
+  rc=0
+  TMPDIR="$work/$h/tmp" ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
+    UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
+    "$bin" "${args[@]}" "$work/$h/corpus" >"$work/$h/log" 2>&1 || rc=$?
+  last=$(grep -E '^#[0-9]+.*cov: ' "$work/$h/log" | tail -1 || true)
+  cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
+  ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
+  corp=$(sed -n 's/.* corp: \([0-9]*\).*/\1/p' <<<"$last")
+  verdict=ok
+  if [ $rc -ne 0 ]; then
+    verdict="FINDING (exit $rc)"
+    failed+=("$h")
+    mkdir -p $build/findings/$h
+    cp "$work/$h/log" $build/findings/$h/log
+    cp "$work/$h/findings/"* $build/findings/$h/ 2>/dev/null || true
+  fi
+  printf 'fuzz: %-16s execs %10s  exec/s %7s  cov %5s  ft %6s  corpus %5s  %ss  %s\n' \
+    "$h" "$(final_stat "$work/$h/log" number_of_executed_units)" \
+    "$(final_stat "$work/$h/log" average_exec_per_sec)" "${cov:-?}" "${ft:-?}" "${corp:-?}" \
+    "$seconds" "$verdict"
+  if [ $rc -ne 0 ]; then
+    grep -E '^==fuzz finding|ERROR: (AddressSanitizer|libFuzzer|LeakSanitizer)|runtime error:|SUMMARY:' \
+      $build/findings/$h/log | head -5 | sed 's/^/    /' >&2 || true
+    for f in $build/findings/$h/crash-* $build/findings/$h/leak-* $build/findings/$h/timeout-* $build/findings/$h/oom-*; do
+      if [ -f "$f" ]; then echo "    replay: $bin $f" >&2; fi
+    done
+    echo "    log: $build/findings/$h/log" >&2
+  fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "fuzz: findings in ${failed[*]}" >&2
+  exit 1
+fi

@@ -1,0 +1,43 @@
+// sweep/spec: a sweep spec as `charnn sweep plan` reads it: parse_sweep_spec,
+// then expand_trials (the trials it would plan). Both return or throw
+// charnn::Error. The spec sits in a scratch directory that also holds a
+// tinyshakespeare.yaml, so `base_config: tinyshakespeare.yaml` (the example
+// specs' base) resolves like it does beside configs/.
+#include <cstdint>
+#include <string>
+
+#include "fuzz_common.h"
+#include "sweep/spec.h"
+
+using namespace charnn;
+
+namespace {
+
+const char kBaseConfig[] =
+    "data: runs/demo/tinyshakespeare.h5\n"
+    "model: lstm\n"
+    "rnn_size: 128\n"
+    "num_layers: 2\n"
+    "batch_size: 50\n"
+    "seq_length: 50\n"
+    "learning_rate: 0.002\n"
+    "max_epochs: 30\n"
+    "checkpoint_dir: runs/tinyshakespeare\n";
+
+std::string spec_path;
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  fuzz::scratch_file("tinyshakespeare.yaml", kBaseConfig, sizeof kBaseConfig - 1);
+  spec_path = fuzz::scratch_dir() + "/sweep.yaml";  // never written: the spec is parsed from the input
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  SweepSpec spec;
+  if (!fuzz::returns_or_throws_error([&] { spec = parse_sweep_spec(text, spec_path); })) return 0;
+  fuzz::returns_or_throws_error([&] { expand_trials(spec); });
+  return 0;
+}
