@@ -68,7 +68,7 @@ class GradReducer {
   bool stop_ = false;
   std::thread comm_thread_;
   NcclComm* nccl_ = nullptr;
-  void* nccl_stream_ = nullptr;
+  [[maybe_unused]] void* nccl_stream_ = nullptr;  // used by CUDA builds only
 };
 
 }  // namespace charnn

@@ -32,7 +32,7 @@ class GpuLstmSampler {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
-  bool argmax_ = false;
+  [[maybe_unused]] bool argmax_ = false;  // used by CUDA builds only
 };
 
 }  // namespace charnn
