@@ -3,8 +3,10 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <optional>
@@ -476,14 +478,12 @@ static std::string render_sbatch(const SweepSpec& s, const std::string& dir, siz
   return out;
 }
 
-std::vector<Trial> plan_sweep(const SweepSpec& s, const PlanOptions& opt) {
-  std::vector<Trial> trials = expand_trials(s);
-  if (path_exists(opt.dir) && !opt.force)
-    fail(opt.dir, ": exists; pass --force to re-plan (finished and running trials are kept)");
-  if (opt.dir.find('\'') != std::string::npos || opt.dir.find('\n') != std::string::npos)
-    fail(opt.dir, ": sweep directory names may not contain quotes or newlines");
-  make_dirs(opt.dir + "/trials");
-  make_dirs(opt.dir + "/logs");
+namespace {
+// Writes the plan's files under `out` (the sweep directory, or the hidden
+// temporary one a new plan is built in); their contents name `opt.dir`.
+void write_plan(const SweepSpec& s, const PlanOptions& opt, const std::vector<Trial>& trials, const std::string& out) {
+  make_dirs(out + "/trials");
+  make_dirs(out + "/logs");
   std::string csv = "id";
   for (const auto& p : s.parameters) csv += "," + csv_field(p.key);
   csv += "\n";
@@ -494,18 +494,43 @@ std::vector<Trial> plan_sweep(const SweepSpec& s, const PlanOptions& opt) {
     for (const auto& kv : t.values) csv += "," + csv_field(kv.second);
     csv += "\n";
     if (st.status == TrialState::done || st.status == TrialState::running) continue;  // never clobber a finished or live trial
-    make_dirs(td);
+    const std::string written = trial_dir(out, t.id);
+    make_dirs(written);
     TrainConfig c = t.config;
     c.checkpoint_dir = td;
     // Array tasks start in another directory: every input path goes in absolute.
     c.data = fs::absolute(c.data).lexically_normal().string();
     if (!c.vocab.empty()) c.vocab = fs::absolute(c.vocab).lexically_normal().string();
     if (!c.init_from.empty()) c.init_from = fs::absolute(c.init_from).lexically_normal().string();
-    write_file_atomic(td + "/config.yaml", to_yaml(c));
+    write_file_atomic(written + "/config.yaml", to_yaml(c));
   }
-  write_file_atomic(opt.dir + "/trials.csv", csv);
-  write_file_atomic(opt.dir + "/sweep.yaml", read_file(s.path));
-  write_file_atomic(opt.dir + "/sweep.sbatch", render_sbatch(s, opt.dir, trials.size(), opt.charnn_path));
+  write_file_atomic(out + "/trials.csv", csv);
+  write_file_atomic(out + "/sweep.yaml", read_file(s.path));
+  write_file_atomic(out + "/sweep.sbatch", render_sbatch(s, opt.dir, trials.size(), opt.charnn_path));
+}
+}  // namespace
+
+std::vector<Trial> plan_sweep(const SweepSpec& s, const PlanOptions& opt) {
+  std::vector<Trial> trials = expand_trials(s);
+  const bool fresh = !path_exists(opt.dir);
+  if (!fresh && !opt.force)
+    fail(opt.dir, ": exists; pass --force to re-plan (finished and running trials are kept)");
+  if (opt.dir.find('\'') != std::string::npos || opt.dir.find('\n') != std::string::npos)
+    fail(opt.dir, ": sweep directory names may not contain quotes or newlines");
+  if (!fresh) {  // re-plan in place: each file whole, the trials that ran kept
+    write_plan(s, opt, trials, opt.dir);
+    return trials;
+  }
+  // A new plan is built in a hidden sibling and renamed into place whole: a
+  // failure (a full disk) leaves no half-planned sweep behind.
+  const std::string tmp = temp_path_for(fs::path(opt.dir).lexically_normal().string());
+  try {
+    write_plan(s, opt, trials, tmp);
+    if (::rename(tmp.c_str(), opt.dir.c_str()) != 0) fail(opt.dir, ": cannot rename the planned sweep into place: ", std::strerror(errno));
+  } catch (...) {
+    remove_tree(tmp);
+    throw;
+  }
   return trials;
 }
 

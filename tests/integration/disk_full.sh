@@ -80,5 +80,6 @@ sweep:
 EOF
 small_fs sw 12
 expect_write_failure "No space left on device" "sw/" sw "$CHARNN" sweep plan sweep.yaml --dir sw/plan
-pass "sweep plan on a full filesystem: ENOSPC named, no temporary"
+[ ! -e sw/plan ] || die "a half-planned sweep was left behind: $(ls -R sw)"
+pass "sweep plan on a full filesystem: ENOSPC named, no half-planned sweep, no temporary"
 finish
