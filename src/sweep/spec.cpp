@@ -523,10 +523,13 @@ std::vector<Trial> plan_sweep(const SweepSpec& s, const PlanOptions& opt) {
   }
   // A new plan is built in a hidden sibling and renamed into place whole: a
   // failure (a full disk) leaves no half-planned sweep behind.
-  const std::string tmp = temp_path_for(fs::path(opt.dir).lexically_normal().string());
+  fs::path final_dir = fs::path(opt.dir).lexically_normal();
+  if (final_dir.filename().empty()) final_dir = final_dir.parent_path();  // "runs/sweep/"
+  const std::string tmp = temp_path_for(final_dir.string());
   try {
     write_plan(s, opt, trials, tmp);
-    if (::rename(tmp.c_str(), opt.dir.c_str()) != 0) fail(opt.dir, ": cannot rename the planned sweep into place: ", std::strerror(errno));
+    if (::rename(tmp.c_str(), final_dir.c_str()) != 0)
+      fail(opt.dir, ": cannot rename the planned sweep into place: ", std::strerror(errno));
   } catch (...) {
     remove_tree(tmp);
     throw;
