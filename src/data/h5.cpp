@@ -23,7 +23,7 @@ void quiet() { static QuietErrors q; }
 // tmpfs). charnn closes every handle it opens (Handle), a written file is
 // closed and checked before it is renamed into place (write_file), and the OS
 // releases the rest: the teardown has nothing left to do but crash.
-const bool kNoAtExit = (H5dont_atexit(), true);
+[[maybe_unused]] const bool kNoAtExit = (H5dont_atexit(), true);
 
 // The OS reason behind the error HDF5 just raised, from its error stack: the
 // POSIX driver records "errno = 28, error message = 'No space left on device'".
@@ -95,7 +95,6 @@ Handle create_file(const std::string& path) {
 }
 
 void write_file(const std::string& path, const std::function<void(hid_t)>& fill) {
-  (void)kNoAtExit;
   const std::string tmp = temp_path_for(path);
   ScratchFiles scratch({tmp});  // gone on every way out; after the rename there is nothing to remove
   try {

@@ -163,9 +163,10 @@ void read_model(hid_t f, const std::string& path, Checkpoint& ck) {
   // The attributes decide what building the model allocates: it must fit in
   // the file that holds its weights (float32) before anything is allocated.
   struct stat st;
-  const double bytes = 4.0 * static_cast<double>(parameter_count(s));
+  const int64_t n_params = parameter_count(s);
+  const double bytes = 4.0 * static_cast<double>(n_params);
   if (::stat(path.c_str(), &st) != 0 || bytes > static_cast<double>(st.st_size))
-    fail("model attributes describe ", parameter_count(s), " parameters (", human_bytes(bytes),
+    fail("model attributes describe ", n_params, " parameters (", human_bytes(bytes),
          "), more than the file holds");
   CharRNN shape_model(s);
   for (auto& p : shape_model->named_parameters()) {

@@ -11,6 +11,7 @@
 #include "model/charrnn.h"
 #include "sample/sampler.h"
 #include "train/checkpoint.h"
+#include "helpers.h"
 #include "util/status.h"
 
 using namespace charnn;
@@ -214,14 +215,7 @@ TEST_F(CheckpointFiles, CellAndOptimizerNamesRoundTripAndUnknownOnesAreClearErro
     }
     h5::seal_file(path);  // an edit changes the metadata: sealed again, it reaches the value checks
   };
-  auto error_loading = [&]() -> std::string {
-    try {
-      load_checkpoint(path);
-    } catch (const Error& e) {
-      return e.what();
-    }
-    return "";
-  };
+  auto error_loading = [&] { return test::error_of([&] { load_checkpoint(path); }); };
   rewrite("model", "transformer");
   EXPECT_EQ(error_loading(), path + ": model = 'transformer': expected one of lstm | gru | rnn");
   rewrite("optimizer", "adagrad");
@@ -241,12 +235,7 @@ TEST_F(CheckpointFiles, ValuesAreValidatedWhereTheyAreRead) {
     a.optimizer.v = torch::zeros({parameter_count(a.spec)});
     spoil(a);
     save_checkpoint(path, a);
-    try {
-      load_checkpoint(path);
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string();
+    return test::error_of([&] { load_checkpoint(path); });
   };
   EXPECT_EQ(error_with([](Checkpoint&) {}), "");
   // The silent-broadcast case: a 1-element moment would have been copied over every parameter.
@@ -297,12 +286,7 @@ TEST_F(CheckpointFiles, SealRefusesChangedStructureButLetsValuesReachTheirChecks
   const std::string good = read_file(path);
   auto with_bytes = [&](const std::string& bytes) {
     write_file_atomic(path, bytes);
-    try {
-      load_checkpoint(path);
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string();
+    return test::error_of([&] { load_checkpoint(path); });
   };
   EXPECT_EQ(with_bytes(good), "");
   EXPECT_NE(with_bytes(good.substr(0, good.size() - 100)).find("truncated or extended"), std::string::npos);
