@@ -196,10 +196,10 @@ std::vector<TrialRow> parse_trials_csv(const std::string& text, const std::strin
     auto f = split_csv_line(line);
     // Every row has the header's columns: the tables lay rows out by the header.
     if (f.size() != header.size())
-      fail(path, ":", n, ": ", f.size(), " fields; the header has ", header.size());
+      fail(path, ":", n, ": ", f.size(), f.size() == 1 ? " field" : " fields", "; the header has ", header.size());
     TrialRow r;
     const std::optional<int64_t> id = parse_int64(f[0], 0, kMaxTrials - 1);
-    if (!id) fail(path, ":", n, ": id = ", quoted(f[0]), ": expected a trial number in [0, ", kMaxTrials - 1, "]");
+    if (!id) fail(path, ":", n, ": id = ", charnn::quoted(f[0]), ": expected a trial number in [0, ", kMaxTrials - 1, "]");
     r.id = static_cast<int>(*id);
     r.dir = trial_dir(dir, r.id);
     for (size_t i = 1; i < header.size(); ++i) r.params.emplace_back(header[i], f[i]);
