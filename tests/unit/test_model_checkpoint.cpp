@@ -320,6 +320,11 @@ TEST(CheckpointName, FormatsAndParsesCharRnnNames) {
   EXPECT_FALSE(parse_checkpoint_file_name(".lm_gru_epoch1.00_3.0000.h5.tmp.12", "", &e, &l));
   EXPECT_FALSE(parse_checkpoint_file_name("lm_gru_epochX_3.0.h5", "", &e, &l));
   EXPECT_FALSE(parse_checkpoint_file_name("latest", "", &e, &l));
+  // Large numbers were printed into a fixed buffer and lost their ".h5".
+  const std::string long_name = checkpoint_file_name("lstm", 1e100, 2.0);
+  EXPECT_EQ(long_name.substr(long_name.size() - 10), "_2.0000.h5");
+  EXPECT_TRUE(parse_checkpoint_file_name(long_name, "lstm", &e, &l));
+  EXPECT_DOUBLE_EQ(e, 1e100);
 }
 
 TEST_F(CheckpointFiles, RetentionKeepsNewestAndBestAndLinksLatest) {

@@ -257,3 +257,9 @@ TEST(Options, BooleansTakeTheUsualSpellingsOnly) {
     EXPECT_EQ(e, std::string("--overlap: overlap = ") + quoted(v) + ": expected true or false") << v;
   }
 }
+
+TEST(Options, AListOrMappingAsAKeyIsAnError) {
+  TrainConfig cfg;
+  EXPECT_EQ(error_of([&] { apply_yaml_text(cfg, "data: x.h5\n[rnn_size]: 3\n", "c.yaml"); }),
+            "c.yaml:2:1: expected a single value, not a list or mapping");
+}

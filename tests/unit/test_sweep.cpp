@@ -316,3 +316,90 @@ TEST(SweepTable, ColumnsAlignedAndNumbersFormatted) {
   EXPECT_NE(format_rows({a}, "json").find("\"status\": \"done\""), std::string::npos);
   EXPECT_EQ(error_of([&] { format_rows({a}, "html"); }), "--format 'html': expected table, csv, markdown or json");
 }
+
+// The findings of tests/fuzz (docs/fuzzing.md), pinned: every one is an Error
+// naming the file and line, never another exception or undefined behaviour.
+
+TEST(SweepSpec, CountsAreWholeNumbersInRangeBeforeAnythingIsBuilt) {
+  const std::string spec = "base: {data: x.h5}\nsweep:\n  method: random\n  trials: N\n  parameters: {dropout: [0.1]}\n";
+  for (const char* n : {".inf", "1e12", "2.5", "0", "-3"}) {
+    std::string text = spec;
+    text.replace(text.find(": N") + 2, 1, n);
+    EXPECT_EQ(error_of([&] { parse_sweep_spec(text, "sw/spec.yaml"); }),
+              std::string("sw/spec.yaml:4: trials = '") + n + "': expected a whole number in [1, 100000]");
+  }
+  std::string text = spec;
+  EXPECT_EQ(parse_sweep_spec(text.replace(text.find(": N") + 2, 1, "1e3"), "sw/spec.yaml").trials, 1000);
+  EXPECT_EQ(error_of([] {
+              parse_sweep_spec("base: {data: x.h5}\nsweep:\n  seed: -1\n  parameters: {dropout: [0.1]}\n", "s.yaml");
+            }),
+            "s.yaml:3: seed = '-1': expected a whole number >= 0");
+  EXPECT_EQ(error_of([] {
+              parse_sweep_spec("base: {data: x.h5}\nsweep: {parameters: {dropout: [0.1]}}\nslurm: {nodes: 1e30}\n", "s.yaml");
+            }),
+            "s.yaml:3: slurm.nodes = '1e30': expected a whole number >= 1");
+  // A grid is counted before its trials are built: 10^6 combinations fail at once.
+  std::string grid = "base: {data: x.h5}\nsweep:\n  parameters:\n";
+  for (const char* k : {"rnn_size", "seq_length", "batch_size", "num_layers", "embedding_size", "seed"})
+    grid += std::string("    ") + k + ": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n";
+  const SweepSpec big = parse_sweep_spec(grid, "s.yaml");
+  EXPECT_EQ(error_of([&] { expand_trials(big); }), "s.yaml: more than 100000 trials; reduce the grid");
+}
+
+TEST(SweepSpec, IntUniformEndsAreCheckedAsIntegers) {
+  const std::string spec = "base: {data: x.h5}\nsweep:\n  method: random\n  trials: 20\n  parameters:\n    ";
+  // 1000000 was checked as format_number's "1e+06", which is no integer.
+  const std::vector<Trial> trials =
+      expand_trials(parse_sweep_spec(spec + "seed: {int_uniform: [1000000, 1000002]}\n", "s.yaml"));
+  for (const Trial& t : trials) {
+    EXPECT_GE(t.config.seed, 1000000);
+    EXPECT_LE(t.config.seed, 1000002);
+  }
+  EXPECT_EQ(error_of([&] { parse_sweep_spec(spec + "max_epochs: {int_uniform: [0, 1e300]}\n", "s.yaml"); }),
+            "s.yaml:6: int_uniform: expected [low, high] holding a whole number, both within 64-bit integers");
+}
+
+TEST(SweepSpec, AListOrMappingWhereAValueBelongsIsAnError) {
+  const std::string sweep = "sweep: {parameters: {dropout: [0.1]}}\n";
+  EXPECT_EQ(error_of([&] { parse_sweep_spec("base: {data: x.h5}\n? {a: 1}\n: 2\n" + sweep, "s.yaml"); }),
+            "s.yaml:2:3: expected a single value, not a list or mapping");
+  EXPECT_EQ(error_of([&] { parse_sweep_spec("name: [a, b]\nbase: {data: x.h5}\n" + sweep, "s.yaml"); }),
+            "s.yaml:1:7: expected a single value, not a list or mapping");
+  EXPECT_EQ(error_of([&] { parse_sweep_spec("base:\n  data: x.h5\n  [rnn_size]: 3\n" + sweep, "s.yaml"); }),
+            "s.yaml:3:3: expected a single value, not a list or mapping");
+}
+
+TEST(SweepTable, TrialsCsvIdsAndFieldCountsAreChecked) {
+  const std::vector<TrialRow> rows = parse_trials_csv("id,lr\n\n0,0.1\n7,\"0.5,1\"\n", "sw");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].id, 7);
+  EXPECT_EQ(rows[1].dir, "sw/trials/0007");
+  EXPECT_EQ(rows[1].params, (std::vector<std::pair<std::string, std::string>>{{"lr", "0.5,1"}}));
+  EXPECT_EQ(error_of([] { parse_trials_csv("id,lr\n0,0.1\nx,0.2\n", "sw"); }),
+            "sw/trials.csv:3: id = 'x': expected a trial number in [0, 99999]");
+  EXPECT_EQ(error_of([] { parse_trials_csv("id,lr\n12abc,0.1\n", "sw"); }),
+            "sw/trials.csv:2: id = '12abc': expected a trial number in [0, 99999]");
+  EXPECT_EQ(error_of([] { parse_trials_csv("id,lr\n-1,0.1\n", "sw"); }),
+            "sw/trials.csv:2: id = '-1': expected a trial number in [0, 99999]");
+  // A short row followed by a long one overflowed the table's column widths.
+  EXPECT_EQ(error_of([] { parse_trials_csv("id,a\n0\n1,x\n", "sw"); }), "sw/trials.csv:2: 1 field; the header has 2");
+}
+
+TEST(SweepTable, JsonReplacesBytesThatAreNotUtf8) {
+  TrialRow r = row(0, "caf\xe9", TrialState::pending, -1);
+  EXPECT_NE(format_rows({r}, "json").find("\"learning_rate\": \"caf\xef\xbf\xbd\""), std::string::npos);
+}
+
+TEST(TrialStatus, NumbersAreCheckedBeforeTheyAreConverted) {
+  const TrialStatus st = parse_trial_status("{\"status\": \"failed\", \"exit_code\": 2.0, \"restarts\": 3}", "t/s.json");
+  EXPECT_EQ(st.status, TrialState::failed);
+  EXPECT_EQ(st.exit_code, 2);
+  EXPECT_EQ(st.restarts, 3);
+  EXPECT_EQ(error_of([] { parse_trial_status("{\"restarts\": 92233720368547758070}", "t/s.json"); }),
+            "t/s.json: restarts = 9.223372036854776e+19: expected a whole number in [0, 9223372036854775807]");
+  EXPECT_EQ(error_of([] { parse_trial_status("{\"exit_code\": 1.5}", "t/s.json"); }),
+            "t/s.json: exit_code = 1.5: expected a whole number in [-2147483648, 2147483647]");
+  EXPECT_EQ(error_of([] { parse_trial_status("{\"restarts\": -1}", "t/s.json"); }),
+            "t/s.json: restarts = -1: expected a whole number in [0, 9223372036854775807]");
+  EXPECT_EQ(error_of([] { parse_trial_status("[]", "t/s.json"); }), "t/s.json: expected a JSON object, not array");
+}
