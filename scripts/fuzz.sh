@@ -31,6 +31,7 @@ failed=()
 for h in "${harnesses[@]}"; do
   bin=$build/tests/fuzz/fuzz_$h
   [ -x "$bin" ] || { echo "fuzz: no harness '$h' (see tests/fuzz/CMakeLists.txt)" >&2; exit 2; }
+  rm -rf "$build/findings/$h"  # what an earlier run found is not this run's
   mkdir -p "$work/$h/corpus" "$work/$h/tmp" "$work/$h/findings"
   if [ -d tests/fuzz/corpus/$h ]; then cp -R tests/fuzz/corpus/$h/. "$work/$h/corpus/"; fi
   args=(-max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
