@@ -25,6 +25,7 @@ expect_error() {
   local out rc=0
   out=$("$@" 2>&1) || rc=$?
   [ "$rc" -ne 0 ] || die "expected failure of: $* (got exit 0)"
+  ! grep -qE ': runtime error: |^SUMMARY: [A-Za-z]+Sanitizer' <<<"$out" || die "sanitizer report from: $*: $out"
   grep -qF -- "$pattern" <<<"$out" || die "expected '$pattern' in the error of: $*; got: $out"
   grep -q '^charnn: error: ' <<<"$out" || die "no 'charnn: error:' line from: $*; got: $out"
 }

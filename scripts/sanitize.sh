@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Build charnn with AddressSanitizer + UndefinedBehaviorSanitizer into build-asan/
+# (-DCHARNN_SANITIZE=ON) and run the unit tests and the single-process integration
+# tests under them. Any report fails: the process stops at the first error
+# (-fno-sanitize-recover=all, halt_on_error) and its test fails; and this script
+# fails if any process left an ASan/LSan report in build-asan/sanitizer-reports/.
+#   scripts/sanitize.sh              build, then the unit tests and the integration tests below
+#   scripts/sanitize.sh -R Utf8      build, then ctest with these arguments (same exclusions)
+# CHARNN_BUILD_JOBS as for scripts/build.sh. Options and what is turned off: docs/testing.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+[ -f build-asan/build.ninja ] ||
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHARNN_SANITIZE=ON >/dev/null
+
+reports=$root/build-asan/sanitizer-reports
+rm -rf "$reports" && mkdir -p "$reports"
+# A report ends the process with exit code 86 (halt_on_error; the code is built with
+# -fno-sanitize-recover=all), which fails the test. ASan and LeakSanitizer also write
+# their reports to files here (log_path), so that one from a process whose output a
+# test throws away, or that was expected to fail, still fails this script. GCC's UBSan
+# runtime, linked beside ASan's, prints to stderr whatever its log_path says, so its
+# reports reach the test: expect_error (tests/integration/lib.sh) fails on one.
+# Leak detection stays on: LibTorch, HDF5, yaml-cpp and Open MPI (not initialised
+# in a single process) leave no unreachable memory at exit, so nothing is suppressed.
+export ASAN_OPTIONS="halt_on_error=1:exitcode=86:detect_leaks=1:check_initialization_order=1:strict_init_order=1:log_path=$reports/asan"
+export UBSAN_OPTIONS="halt_on_error=1:exitcode=86:print_stacktrace=1"
+
+# The build runs the unit-test binary to list its tests (gtest_discover_tests),
+# so the options above are set for it too.
+cmake --build build-asan -j "${CHARNN_BUILD_JOBS:-2}"
+
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1  # CI runs as root
+# An instrumented charnn takes seconds to start (LibTorch loaded under ASan): the one
+# wall-clock check that counts start-up (max_seconds, train_single) allows 3x.
+export CHARNN_TEST_SLOWDOWN=3
+# Not run here: integration.mpi_* (mpirun ranks) and integration.slurm_* (a Slurm
+# cluster), multi-process launches; gpu.* (no GPU code is instrumented on a CPU build).
+skip='^(gpu\.|integration\.(mpi_|slurm_))'
+rc=0
+if [ $# -eq 0 ]; then
+  # The unit tests in one process: ctest would start one per test, and each
+  # instrumented start (LibTorch loaded under ASan) costs seconds.
+  echo "sanitize: unit tests (build-asan/tests/charnn_unit_tests)"
+  OPENBLAS_NUM_THREADS=1 build-asan/tests/charnn_unit_tests --gtest_brief=1 || rc=$?
+  (cd build-asan && ctest --output-on-failure --timeout 900 -R '^integration\.' -E "$skip") || rc=$?
+else
+  (cd build-asan && ctest --output-on-failure --timeout 900 -E "$skip" "$@") || rc=$?
+fi
+
+if compgen -G "$reports/*" >/dev/null; then
+  for f in "$reports"/*; do echo "== $f"; cat "$f"; done >&2
+  echo "sanitize: sanitizer reports above (kept in build-asan/sanitizer-reports/)" >&2
+  exit 1
+fi
+exit $rc
