@@ -99,6 +99,14 @@ TEST(Log, ALineClearsTheProgressBarFirst) {
             "\r\033[K[####....] it 5/10\r\033[Kcharnn: val loss 1.5\n\r\033[K[########] it 10/10\n");
 }
 
+TEST(Log, AnErrorIsOneLineWhateverItsTextHolds) {
+  log::set_rank(0, 1);
+  testing::internal::CaptureStderr();
+  log::error("runs/a\nb.h5: invalid YAML: unknown escape character: \x01\x1b[2J");
+  EXPECT_EQ(testing::internal::GetCapturedStderr(),
+            "charnn: error: runs/a\\nb.h5: invalid YAML: unknown escape character: \\x01\\x1b[2J\n");
+}
+
 TEST(Status, ContextIsAddedOnce) {
   auto rethrow = [](const std::string& msg) {
     return error_of([&] {
