@@ -3,6 +3,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <charconv>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -39,12 +41,42 @@ namespace {
 
 std::string where(const SweepSpec& s, const YAML::Node& n) { return cat(s.path, ":", n.Mark().line + 1); }
 
+// What a YAML node is, for "got ..." in messages.
+std::string node_kind(const YAML::Node& n) {
+  if (!n.IsDefined() || n.IsNull()) return "nothing";
+  if (n.IsSequence()) return "a list";
+  if (n.IsMap()) return "a mapping";
+  return cat("the value ", charnn::quoted(n.Scalar()));
+}
+
+// The text of a scalar; a list, a mapping or nothing where one word belongs is an error.
+std::string scalar(const SweepSpec& s, const YAML::Node& n, const std::string& what, const std::string& expected) {
+  if (!n.IsScalar()) fail(where(s, n), ": ", what, ": got ", node_kind(n), ", expected ", expected);
+  return n.Scalar();
+}
+
+// A finite number (every number of a spec is one).
 double number(const SweepSpec& s, const YAML::Node& n, const std::string& what) {
+  const std::string text = scalar(s, n, what, "a number");
+  double d = 0;
   try {
-    return n.as<double>();
+    d = n.as<double>();
   } catch (const YAML::Exception&) {
-    fail(where(s, n), ": ", what, ": expected a number, got ", charnn::quoted(n.IsScalar() ? n.Scalar() : "?"));
+    fail(where(s, n), ": ", what, ": got ", charnn::quoted(text), ", expected a number");
   }
+  if (!std::isfinite(d)) fail(where(s, n), ": ", what, ": got ", charnn::quoted(text), ", expected a finite number");
+  return d;
+}
+
+// A whole number in [lo, hi], read from its text (no rounding through a double).
+int64_t whole(const SweepSpec& s, const YAML::Node& n, const std::string& what, int64_t lo, int64_t hi) {
+  const std::string text = scalar(s, n, what, "a whole number");
+  int64_t v = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  if (text.empty() || ec != std::errc() || ptr != end || v < lo || v > hi)
+    fail(where(s, n), ": ", what, ": got ", charnn::quoted(text), ", expected a whole number in [", lo, ", ", hi, "]");
+  return v;
 }
 
 std::string format_number(double v) {
@@ -63,12 +95,17 @@ std::string one_of(const std::vector<std::string>& words) {
 // The one check every mapping of a spec goes through, so a typo anywhere reads
 // the same: "spec.yaml:7: unknown sweep key 'trails'; expected method, ... or metric".
 // `what` is the phrase before the key ("unknown slurm key").
+// Keys must be plain words, each given once.
 void check_known_keys(const SweepSpec& s, const YAML::Node& map, const std::string& what,
                       const std::vector<std::string>& known) {
+  std::vector<std::pair<std::string, int>> seen;
   for (auto it = map.begin(); it != map.end(); ++it) {
-    const std::string k = it->first.as<std::string>();
+    const std::string k = scalar(s, it->first, "a key", "a word such as " + one_of(known));
     if (std::find(known.begin(), known.end(), k) == known.end())
       fail(where(s, it->first), ": ", what, " ", charnn::quoted(k), "; expected ", one_of(known));
+    for (const auto& [name, line] : seen)
+      if (name == k) fail(where(s, it->first), ": ", k, ": given twice (first at line ", line, "); expected it once");
+    seen.emplace_back(k, it->first.Mark().line + 1);
   }
 }
 
@@ -133,7 +170,7 @@ YAML::Node load_yaml(const std::string& path) {
 
 void load_name(SweepSpec& s, const YAML::Node& root) {
   s.name = fs::path(s.path).stem().string();
-  if (root["name"]) s.name = root["name"].as<std::string>();
+  if (root["name"]) s.name = scalar(s, root["name"], "name", "one word (letters, digits and . _ -)");
   // The name becomes the Slurm job name: keep it one plain word.
   if (!std::regex_match(s.name, kSlurmWord) || s.name.empty())
     fail(s.path, ": name = ", charnn::quoted(s.name), ": expected letters, digits and . _ - only");
@@ -148,7 +185,7 @@ void load_base(SweepSpec& s, const YAML::Node& root) {
   if (!base.IsMap()) fail(where(s, base), ": base: expected a mapping of train options");
   std::set<std::string> inputs;  // a set: a key given twice is resolved once
   for (auto it = base.begin(); it != base.end(); ++it) {
-    const std::string k = canonical_key(it->first.as<std::string>());
+    const std::string k = canonical_key(scalar(s, it->first, "base: a key", "an option name (rnn_size: 128)"));
     if (is_path_key(k) && it->second.IsScalar()) check_path_value(where(s, it->first), k, it->second.Scalar());
     if (input_path_field(k)) inputs.insert(k);
   }
@@ -159,7 +196,7 @@ void load_base(SweepSpec& s, const YAML::Node& root) {
 // --- sweep: method, metric, seed, trials, parameters ---
 
 SweepMethod parse_method(const SweepSpec& s, const YAML::Node& n) {
-  const std::string m = n.as<std::string>();
+  const std::string m = scalar(s, n, "method", "grid or random");
   if (m == "grid") return SweepMethod::grid;
   if (m == "random") return SweepMethod::random;
   fail(where(s, n), ": method = ", charnn::quoted(m), ": expected grid or random");
@@ -205,7 +242,7 @@ void load_distribution(const SweepSpec& s, SweepParameter& p, const std::string&
   std::vector<std::string> names;
   for (ParamKind k : kinds) names.push_back(to_string(k));
   check_known_keys(s, v, cat(p.key, ": unknown distribution"), names);
-  const std::string name = v.begin()->first.as<std::string>();
+  const std::string name = v.begin()->first.Scalar();
   p.kind = kinds[std::find(names.begin(), names.end(), name) - names.begin()];
   if (s.method == SweepMethod::grid) fail(at, ": ", p.key, ": '", name, "' needs method random; grid takes a list of values");
   const YAML::Node arg = v.begin()->second;
@@ -219,7 +256,7 @@ void load_distribution(const SweepSpec& s, SweepParameter& p, const std::string&
 
 SweepParameter load_parameter(const SweepSpec& s, const YAML::Node& key, const YAML::Node& v) {
   SweepParameter p;
-  p.key = key.as<std::string>();
+  p.key = scalar(s, key, "parameters: a key", "an option name (rnn_size: [128, 256])");
   const std::string at = where(s, key);
   if (!find_option(p.key)) {
     std::string hint = suggest_option(p.key);
@@ -237,7 +274,8 @@ SweepParameter load_parameter(const SweepSpec& s, const YAML::Node& key, const Y
   } else if (v.IsMap() && v.size() == 1) {
     load_distribution(s, p, at, v);
   } else {
-    fail(at, ": ", p.key, ": expected a list of values or {distribution: [...]}");
+    fail(at, ": ", p.key, ": got ", node_kind(v), v.IsMap() ? cat(" of ", v.size(), " keys") : "",
+         ", expected a list of values or {distribution: [...]}");
   }
   return p;
 }
@@ -270,7 +308,7 @@ const SlurmCount kSlurmCounts[] = {{"nodes", &SlurmResources::nodes, 1},
 
 // One known slurm key: a word, a count or the launcher.
 void set_slurm(const SweepSpec& s, SlurmResources& r, const std::string& k, const YAML::Node& n, const std::string& at) {
-  const std::string v = n.IsScalar() ? n.Scalar() : "";
+  const std::string v = scalar(s, n, "slurm." + k, "one value");
   for (const auto& [key, field] : kSlurmWords) {
     if (k != key) continue;
     if (!std::regex_match(v, kSlurmWord)) fail(at, ": slurm.", k, " = ", charnn::quoted(v), ": unexpected characters");
@@ -279,9 +317,7 @@ void set_slurm(const SweepSpec& s, SlurmResources& r, const std::string& k, cons
   }
   for (const auto& c : kSlurmCounts) {
     if (k != c.key) continue;
-    const double d = number(s, n, k);
-    if (d < c.min || d != std::floor(d)) fail(at, ": slurm.", k, " = ", charnn::quoted(v), ": expected a whole number >= ", c.min);
-    r.*c.field = static_cast<int64_t>(d);
+    r.*c.field = whole(s, n, "slurm." + k, c.min, 1000000);
     return;
   }
   if (v != "srun" && v != "mpirun") fail(at, ": slurm.launcher = ", charnn::quoted(v), ": expected srun or mpirun");
@@ -296,7 +332,7 @@ void load_slurm(SweepSpec& s, const YAML::Node& sl) {
   known.push_back("launcher");
   check_known_keys(s, sl, "unknown slurm key", known);
   for (auto it = sl.begin(); it != sl.end(); ++it)
-    set_slurm(s, s.slurm, it->first.as<std::string>(), it->second, where(s, it->first));
+    set_slurm(s, s.slurm, it->first.Scalar(), it->second, where(s, it->first));
 }
 
 // --- expanding trials ---
@@ -354,12 +390,16 @@ SweepSpec load_sweep_spec(const std::string& path) {
   SweepSpec s;
   s.path = path;
   const YAML::Node root = load_yaml(path);
-  if (!root.IsMap()) fail(path, ": expected a mapping with 'base' and 'sweep'");
-  check_known_keys(s, root, "unknown key", {"name", "base_config", "base", "sweep", "slurm"});
-  load_name(s, root);
-  load_base(s, root);
-  load_sweep(s, root["sweep"]);
-  if (const YAML::Node sl = root["slurm"]) load_slurm(s, sl);
+  if (!root.IsMap()) fail(path, ": got ", node_kind(root), ", expected a mapping with 'base' and 'sweep'");
+  try {
+    check_known_keys(s, root, "unknown key", {"name", "base_config", "base", "sweep", "slurm"});
+    load_name(s, root);
+    load_base(s, root);
+    load_sweep(s, root["sweep"]);
+    if (const YAML::Node sl = root["slurm"]) load_slurm(s, sl);
+  } catch (const YAML::Exception& e) {  // a conversion the checks above missed: still one line naming the file
+    fail(path, ":", e.mark.line + 1, ": ", e.msg);
+  }
   return s;
 }
 
@@ -369,8 +409,12 @@ SlurmResources planned_resources(const std::string& sweep_dir) {
   SweepSpec s;
   s.path = sweep_dir + "/sweep.yaml";
   const YAML::Node root = load_yaml(s.path);
-  if (root.IsMap())
-    if (const YAML::Node sl = root["slurm"]) load_slurm(s, sl);
+  try {
+    if (root.IsMap())
+      if (const YAML::Node sl = root["slurm"]) load_slurm(s, sl);
+  } catch (const YAML::Exception& e) {
+    fail(s.path, ":", e.mark.line + 1, ": ", e.msg);
+  }
   return s.slurm;
 }
 

@@ -145,6 +145,15 @@ static bool in_range(int64_t v, const OptionSpec& o) {
   return static_cast<long double>(v) >= o.min && static_cast<long double>(v) <= o.max;
 }
 
+// The string options whose values have a shape, checked where they are read
+// (a flag or file:line), not at the first save or sample.
+static void check_string_option(const OptionSpec& o, const std::string& value, const std::string& where) {
+  const std::string name = o.name;
+  auto bad = [&](const std::string& expected) { fail(where, ": ", name, " = ", quoted(value), ": expected ", expected); };
+  if (name == "sample_temperatures") parse_double_list(value, cat(where, ": sample_temperatures"));
+  if (value.find('\0') != std::string::npos) bad("text without NUL characters");
+}
+
 void set_option(TrainConfig& cfg, const std::string& key, const std::string& value, const std::string& where) {
   const OptionSpec* o = find_option(key);
   if (!o) {
@@ -194,21 +203,40 @@ void set_option(TrainConfig& cfg, const std::string& key, const std::string& val
             for (auto& c : o->choices) list += (list.empty() ? "" : " | ") + c;
             fail_choice(where, o->name, value, list);
           }
+          check_string_option(*o, value, where);
           cfg.*member = value;
         }
       },
       o->field);
 }
 
+// What a YAML node is, for "got ..." in messages.
+static std::string node_kind(const YAML::Node& n) {
+  if (!n.IsDefined() || n.IsNull()) return "nothing";
+  if (n.IsSequence()) return "a list";
+  if (n.IsMap()) return "a mapping";
+  return cat("the value ", quoted(n.Scalar()));
+}
+
 void apply_yaml(TrainConfig& cfg, const YAML::Node& map, const std::string& file) {
-  if (!map.IsMap()) fail(file, ":", map.Mark().line + 1, ": expected a mapping of option: value");
+  if (!map.IsMap())
+    fail(file, ":", map.Mark().line + 1, ": got ", node_kind(map), ", expected a mapping of option: value");
+  std::vector<std::pair<std::string, int>> seen;  // canonical option -> line, to catch a key given twice
   for (auto it = map.begin(); it != map.end(); ++it) {
-    std::string key = it->first.as<std::string>();
     std::string where = cat(file, ":", it->first.Mark().line + 1);
-    if (!it->second.IsScalar()) {
-      if (find_option(key)) fail(where, ": ", key, ": expected a single value, not a list or mapping");
-    }
-    set_option(cfg, key, it->second.IsScalar() ? it->second.Scalar() : std::string(), where);
+    if (!it->first.IsScalar())
+      fail(where, ": a key is ", node_kind(it->first), ", expected an option name (rnn_size: 128)");
+    std::string key = it->first.Scalar();
+    const OptionSpec* o = find_option(key);
+    if (!o) set_option(cfg, key, "", where);  // throws "unknown option" with a suggestion
+    for (const auto& [name, line] : seen)
+      if (name == o->name)
+        fail(where, ": ", key, ": given twice (first at line ", line, "); expected each option once");
+    seen.emplace_back(o->name, it->first.Mark().line + 1);
+    if (!it->second.IsScalar())
+      fail(where, ": ", key, ": got ", node_kind(it->second), ", expected a single value",
+           std::holds_alternative<std::string TrainConfig::*>(o->field) ? " (write \"\" for an empty string)" : "");
+    set_option(cfg, key, it->second.Scalar(), where);
   }
 }
 
@@ -220,8 +248,12 @@ void apply_yaml_file(TrainConfig& cfg, const std::string& path) {
   } catch (const YAML::Exception& e) {
     fail(path, ":", e.mark.line + 1, ": invalid YAML: ", e.msg);
   }
-  if (root.IsNull()) return;
-  apply_yaml(cfg, root, path);
+  if (root.IsNull()) fail(path, ": empty; expected a mapping of option: value (rnn_size: 128)");
+  try {
+    apply_yaml(cfg, root, path);
+  } catch (const YAML::Exception& e) {  // a conversion the checks above missed: still one line naming the file
+    fail(path, ":", e.mark.line + 1, ": ", e.msg);
+  }
 }
 
 void validate(const TrainConfig& cfg) {
