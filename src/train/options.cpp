@@ -150,6 +150,17 @@ static bool in_range(int64_t v, const OptionSpec& o) {
 static void check_string_option(const OptionSpec& o, const std::string& value, const std::string& where) {
   const std::string name = o.name;
   auto bad = [&](const std::string& expected) { fail(where, ": ", name, " = ", quoted(value), ": expected ", expected); };
+  if (name == "savefile" && !value.empty()) {
+    // The stem of lm_<savefile>_epoch<E>_<loss>.h5 in checkpoint_dir: one file
+    // name part ('' = the model type). Quotes and spaces are fine: names never
+    // pass through a shell.
+    const bool control = std::any_of(value.begin(), value.end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    });
+    if (value.find('/') != std::string::npos || control || value[0] == '.' || value.size() > 100)
+      bad("a file name stem: no '/', no control characters, not starting with '.', at most 100 bytes");
+  }
+  if (name == "checkpoint_dir" && value.empty()) bad("a directory path");
   if (name == "sample_temperatures") parse_double_list(value, cat(where, ": sample_temperatures"));
   if (value.find('\0') != std::string::npos) bad("text without NUL characters");
 }

@@ -277,6 +277,8 @@ TEST(Options, YamlShapesKeysAndDuplicatesNameFileLineAndKey) {
       {"", ": empty; expected a mapping of option: value (rnn_size: 128)"},
       {"- rnn_size\n- 32\n", ":1: got a list, expected a mapping of option: value"},
       {"just words\n", ":1: got the value 'just words', expected a mapping of option: value"},
+      {"savefile: a/b\n", ":1: savefile = 'a/b': expected a file name stem: no '/', no control characters, not "
+                          "starting with '.', at most 100 bytes"},
       {"sample_temperatures: 0.5,x\n",
        ":1: sample_temperatures = '0.5,x': expected comma-separated positive numbers"},
   };
@@ -290,4 +292,20 @@ TEST(Options, YamlShapesKeysAndDuplicatesNameFileLineAndKey) {
   const std::string e = error_of([&] { apply_yaml_file(cfg, tabs); });
   EXPECT_EQ(e.rfind(tabs + ":", 0), 0u) << e;
   EXPECT_EQ(e.find("yaml-cpp"), std::string::npos) << e;
+}
+
+TEST(Options, SavefileIsAPlainFileNameStem) {
+  TrainConfig cfg;
+  for (const char* ok : {"lstm", "my_model-2", "v1.5", "-x", "my model", "x\"; touch PWNED; \"", ""}) {
+    EXPECT_EQ(error_of([&] { set_option(cfg, "savefile", ok, "--savefile"); }), "") << ok;
+    EXPECT_EQ(cfg.savefile, ok);
+  }
+  for (const char* bad : {"a/b", "/abs", ".hidden", "tab\there", "..", "x\ny", "del\x7f"}) {
+    const std::string e = error_of([&] { set_option(cfg, "savefile", bad, "--savefile"); });
+    EXPECT_EQ(e.rfind(std::string("--savefile: savefile = ") + quoted(bad) + ": expected a file name stem", 0), 0u)
+        << bad << ": " << e;
+  }
+  EXPECT_NE(error_of([&] { set_option(cfg, "savefile", std::string(101, 'a'), "--savefile"); }), "");
+  EXPECT_EQ(error_of([&] { set_option(cfg, "checkpoint_dir", "", "--checkpoint_dir"); }),
+            "--checkpoint_dir: checkpoint_dir = '': expected a directory path");
 }
