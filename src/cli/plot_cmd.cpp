@@ -22,7 +22,8 @@ int cmd_plot(int argc, char** argv) {
                      "sweep), or a run's train and validation loss, to a PNG (needs gnuplot).",
                      desc, &pos, vm))
     return 0;
-  if (!fs::is_directory(dir)) fail(dir, ": not a directory");
+  if (!fs::is_directory(dir)) fail(dir, ": not a directory (expected a sweep or run directory)");
+  require_sweep_or_run_dir(dir);
   if (output.empty()) output = dir + "/curves.png";
   plot_curves(dir, output);
   std::printf("%s\n", output.c_str());

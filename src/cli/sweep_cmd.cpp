@@ -122,7 +122,8 @@ int sweep_table(int argc, char** argv) {
   pos.add("dir", 1);
   po::variables_map vm;
   if (!parse_or_help(argc, argv, kSweepUsage, desc, &pos, vm)) return 0;
-  if (!fs::is_directory(dir)) fail(dir, ": not a directory");
+  format_rows({}, format);  // an unknown --format before anything is read
+  require_sweep_or_run_dir(dir);
   auto rows = is_sweep_dir(dir) ? read_sweep(dir) : std::vector<TrialRow>{read_run(dir)};
   std::fputs(format_rows(rows, format).c_str(), stdout);
   return 0;

@@ -25,11 +25,22 @@ struct TrialRow {
 };
 
 // Rows of a sweep directory sorted by best val loss (trials without one last).
+// Every field of trials.csv, status.json and metrics.jsonl is checked as it is
+// read; an error names file:line, the field, what it holds and what is expected.
 std::vector<TrialRow> read_sweep(const std::string& sweep_dir);
 // The table's order: ascending best val loss (the sweep's metric, minimised);
 // rows without one yet (pending, or failed before an evaluation) last, in their
 // given order.
 void sort_by_metric(std::vector<TrialRow>& rows);
+// A directory `charnn train` has written to (config.yaml, metrics.jsonl,
+// status.json, `latest` or a checkpoint): what table, best and plot accept
+// besides a sweep directory.
+bool is_run_dir(const std::string& dir);
+// Throws "DIR: neither a sweep directory ... nor a run directory ..." (exit 1)
+// for anything else, so an empty or foreign directory is never a silent empty row.
+void require_sweep_or_run_dir(const std::string& dir);
+// The files table/best/plot read in `dir` (existing or not), for output checks.
+std::vector<std::string> files_read_by_table(const std::string& dir);
 // One run directory (checkpoint_dir) as a row.
 TrialRow read_run(const std::string& run_dir);
 // format: table | csv | markdown | json

@@ -166,6 +166,9 @@ YAML::Node load_yaml(const std::string& path) {
   }
 }
 
+// Trials a sweep may have: each is a directory, a config and an array task.
+constexpr int64_t kMaxTrials = 100000;
+
 // --- top level: name, base_config and base ---
 
 void load_name(SweepSpec& s, const YAML::Node& root) {
@@ -204,14 +207,14 @@ SweepMethod parse_method(const SweepSpec& s, const YAML::Node& n) {
 
 void load_search(SweepSpec& s, const YAML::Node& sw) {
   if (sw["method"]) s.method = parse_method(s, sw["method"]);
-  if (sw["metric"]) s.metric = sw["metric"].as<std::string>();
+  if (sw["metric"]) s.metric = scalar(s, sw["metric"], "metric", "val_loss");
   if (s.metric != "val_loss") fail(where(s, sw["metric"]), ": metric = ", charnn::quoted(s.metric), ": only val_loss (minimised) is supported");
-  if (sw["seed"]) s.seed = static_cast<uint64_t>(number(s, sw["seed"], "seed"));
+  if (sw["seed"]) s.seed = static_cast<uint64_t>(whole(s, sw["seed"], "seed", 0, INT64_MAX));
   if (s.method == SweepMethod::random) {
     if (!sw["trials"]) fail(s.path, ": method random needs 'trials: N'");
-    double t = number(s, sw["trials"], "trials");
-    if (t < 1 || t != std::floor(t)) fail(where(s, sw["trials"]), ": trials = ", t, ": expected a whole number >= 1");
-    s.trials = static_cast<int64_t>(t);
+    s.trials = whole(s, sw["trials"], "trials", 1, kMaxTrials);
+  } else if (sw["trials"]) {
+    fail(where(s, sw["trials"]), ": trials: only for method random (a grid has one trial per combination)");
   }
 }
 
@@ -224,12 +227,43 @@ void load_values(const SweepSpec& s, SweepParameter& p, const YAML::Node& seq) {
   }
 }
 
+bool is_integer_option(const std::string& key) {
+  const OptionSpec* o = find_option(key);
+  return o && std::holds_alternative<int64_t TrainConfig::*>(o->field);
+}
+
+bool is_number_option(const std::string& key) {
+  const OptionSpec* o = find_option(key);
+  return o && (std::holds_alternative<int64_t TrainConfig::*>(o->field) ||
+               std::holds_alternative<double TrainConfig::*>(o->field));
+}
+
 void load_range(const SweepSpec& s, SweepParameter& p, const YAML::Node& arg) {
-  const std::string kind = to_string(p.kind);
-  if (!arg.IsSequence() || arg.size() != 2) fail(where(s, arg), ": ", kind, ": expected [low, high]");
+  const std::string kind = cat(p.key, ": ", to_string(p.kind));
+  if (!arg.IsSequence() || arg.size() != 2)
+    fail(where(s, arg), ": ", kind, ": got ", node_kind(arg), arg.IsSequence() ? cat(" of ", arg.size()) : "",
+         ", expected [low, high]");
+  if (!is_number_option(p.key))
+    fail(where(s, arg), ": ", kind, ": ", p.key, " is not a number; expected a list or {choice: [...]}");
   p.lo = number(s, arg[0], kind), p.hi = number(s, arg[1], kind);
-  if (!(p.lo <= p.hi)) fail(where(s, arg), ": ", kind, ": low ", p.lo, " > high ", p.hi);
-  if (p.kind == ParamKind::log_uniform && p.lo <= 0) fail(where(s, arg), ": log_uniform: low must be > 0");
+  if (!(p.lo <= p.hi)) fail(where(s, arg), ": ", kind, ": low ", p.lo, " > high ", p.hi, ", expected low <= high");
+  if (p.kind == ParamKind::log_uniform && p.lo <= 0)
+    fail(where(s, arg), ": ", kind, ": low ", p.lo, ", expected low > 0 (uniform in log space)");
+  if (p.kind == ParamKind::int_uniform) {
+    // Whole numbers in [lo, hi], both included: there has to be one, and each
+    // draw is an exact integer (|v| <= 2^53).
+    if (std::fabs(p.lo) > 9007199254740992.0 || std::fabs(p.hi) > 9007199254740992.0)
+      fail(where(s, arg), ": ", kind, ": [", p.lo, ", ", p.hi, "], expected both ends within +-2^53");
+    const double lo = std::ceil(p.lo), hi = std::floor(p.hi);
+    if (lo > hi)
+      fail(where(s, arg), ": ", kind, ": [", p.lo, ", ", p.hi, "] holds no whole number, expected a range with one");
+    p.lo = lo, p.hi = hi;
+    check_value(s, arg[0], p.key, std::to_string(static_cast<int64_t>(lo)));
+    check_value(s, arg[1], p.key, std::to_string(static_cast<int64_t>(hi)));
+    return;
+  }
+  if (is_integer_option(p.key))
+    fail(where(s, arg), ": ", kind, ": ", p.key, " takes whole numbers, expected {int_uniform: [low, high]}");
   // Both ends must be valid values: a draw can come arbitrarily close to either.
   check_value(s, arg[0], p.key, format_number(p.lo));
   check_value(s, arg[1], p.key, format_number(p.hi));
@@ -286,7 +320,28 @@ void load_sweep(SweepSpec& s, const YAML::Node& sw) {
   load_search(s, sw);
   const YAML::Node params = sw["parameters"];
   if (!params || !params.IsMap() || params.size() == 0) fail(s.path, ": sweep.parameters: expected a mapping of option: values");
-  for (auto it = params.begin(); it != params.end(); ++it) s.parameters.push_back(load_parameter(s, it->first, it->second));
+  for (auto it = params.begin(); it != params.end(); ++it) {
+    SweepParameter p = load_parameter(s, it->first, it->second);
+    for (const auto& q : s.parameters)
+      if (q.key == p.key) fail(where(s, it->first), ": ", p.key, ": swept twice; expected each option once");
+    s.parameters.push_back(std::move(p));
+  }
+  // The size of a grid is known before it is expanded: a product of list
+  // lengths, stopped as soon as it passes the limit (no overflow, no allocation).
+  if (s.method == SweepMethod::grid) {
+    long double n = 1;  // exact far beyond the limit, and no overflow
+    std::string sizes;
+    for (const auto& p : s.parameters) {
+      sizes += cat(sizes.empty() ? "" : " x ", p.values.size());
+      n *= static_cast<long double>(p.values.size());
+    }
+    if (n > static_cast<long double>(kMaxTrials)) {
+      char total[64];
+      std::snprintf(total, sizeof total, "%.0Lf", n);
+      fail(s.path, ": sweep.parameters: a grid of ", sizes, " = ", total, " trials, expected at most ", kMaxTrials,
+           "; reduce the lists or use method random");
+    }
+  }
 }
 
 // --- slurm ---
@@ -431,7 +486,8 @@ std::vector<Trial> expand_trials(const SweepSpec& s) {
     if (t.config.data.empty()) fail(s.path, ": no 'data' in base (the corpus every trial trains on)");
     trials.push_back(std::move(t));
   }
-  if (trials.size() > 100000) fail(s.path, ": ", trials.size(), " trials; reduce the grid");
+  if (static_cast<int64_t>(trials.size()) > kMaxTrials)  // load_sweep_spec checked it before expanding
+    fail(s.path, ": ", trials.size(), " trials, expected at most ", kMaxTrials);
   return trials;
 }
 

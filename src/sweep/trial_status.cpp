@@ -1,6 +1,7 @@
 #include "sweep/trial_status.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
@@ -28,23 +29,76 @@ TrialState parse_trial_state(const std::string& word, const std::string& where) 
   fail(where, ": status = ", quoted(word), ": expected pending, running, done, failed or preempted");
 }
 
+namespace {
+
+// A JSON value for messages: short, one line.
+std::string shown(const nlohmann::json& v) {
+  std::string t = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return t.size() > 40 ? t.substr(0, 37) + "..." : t;
+}
+
+// Typed fields of status.json, each checked where it is read: "PATH: KEY: got X, expected Y".
+struct Fields {
+  const std::string& path;
+  const nlohmann::json& j;
+
+  const nlohmann::json* get(const char* key) const {
+    auto it = j.find(key);
+    return it == j.end() ? nullptr : &*it;
+  }
+  [[noreturn]] void bad(const char* key, const nlohmann::json& v, const std::string& expected) const {
+    fail(path, ": ", key, ": got ", shown(v), ", expected ", expected);
+  }
+  std::string text(const char* key, const std::string& def) const {
+    const nlohmann::json* v = get(key);
+    if (!v) return def;
+    if (!v->is_string()) bad(key, *v, "a string");
+    return v->get<std::string>();
+  }
+  int64_t integer(const char* key, int64_t lo, int64_t hi) const {
+    const nlohmann::json* v = get(key);
+    if (!v) return 0;
+    if (!v->is_number_integer() || (v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(hi)) ||
+        v->get<int64_t>() < lo || v->get<int64_t>() > hi)
+      bad(key, *v, cat("an integer in [", lo, ", ", hi, "]"));
+    return v->get<int64_t>();
+  }
+  // A finite number >= 0; null (how JSON writes a loss that never became finite) reads as `none`.
+  double number(const char* key, double none) const {
+    const nlohmann::json* v = get(key);
+    if (!v || v->is_null()) return none;
+    if (!v->is_number() || !std::isfinite(v->get<double>()) || v->get<double>() < 0)
+      bad(key, *v, "a finite number >= 0");
+    return v->get<double>();
+  }
+};
+
+}  // namespace
+
 TrialStatus read_trial_status(const std::string& dir) {
   TrialStatus st;
   const std::string path = dir + "/status.json";
   if (!path_exists(path)) return st;
+  nlohmann::json j;
   try {
-    auto j = nlohmann::json::parse(read_file(path));
-    st.status = parse_trial_state(j.value("status", "pending"), path);
-    st.exit_code = j.value("exit_code", 0);
-    st.restarts = j.value("restarts", int64_t{0});
-    st.slurm_job = j.value("slurm_job", "");
-    st.best_val_loss = j.value("best_val_loss", 0.0);
-    st.best_checkpoint = j.value("best_checkpoint", "");
-    st.message = j.value("message", "");
-    st.updated = j.value("updated", 0.0);
+    j = nlohmann::json::parse(read_file(path));
   } catch (const nlohmann::json::exception& e) {
-    fail(path, ": not valid JSON (", e.what(), ")");
+    // nlohmann's text reads "[json.exception.parse_error.101] parse error at line 1, column 2: ..."
+    std::string why = e.what();
+    if (const size_t at = why.find("] "); why.rfind("[json.exception.", 0) == 0 && at != std::string::npos)
+      why = why.substr(at + 2);
+    fail(path, ": not valid JSON (", why, "); expected the object 'charnn train --trial-dir' writes");
   }
+  if (!j.is_object()) fail(path, ": got ", shown(j), ", expected a JSON object with status, restarts, ...");
+  const Fields f{path, j};
+  st.status = parse_trial_state(f.text("status", "pending"), path);
+  st.exit_code = static_cast<int>(f.integer("exit_code", 0, 255));
+  st.restarts = f.integer("restarts", 0, 1000000000);
+  st.slurm_job = f.text("slurm_job", "");
+  st.best_val_loss = f.number("best_val_loss", 0.0);
+  st.best_checkpoint = f.text("best_checkpoint", "");
+  st.message = f.text("message", "");
+  st.updated = f.number("updated", 0.0);
   return st;
 }
 
