@@ -13,6 +13,13 @@
 
 namespace charnn {
 
+namespace {
+// What `sample --output` may replace: a sample is plain text with no signature,
+// so anything that is one of the binary formats charnn writes (an HDF5
+// checkpoint or cache, a PNG) is not one (util/fsutil.h).
+bool is_sample_text_file(const std::string& path) { return !has_hdf5_signature(path) && !has_png_signature(path); }
+}  // namespace
+
 int cmd_sample(int argc, char** argv) {
   std::string path, output;
   SampleOptions opt;
@@ -42,7 +49,7 @@ int cmd_sample(int argc, char** argv) {
                      "they are produced. Runs on the CPU unless --device cuda.",
                      desc, &pos, vm))
     return 0;
-  // Every flag first, then the work.
+  // Every flag first, then the output against the checkpoint, then the work.
   if (!(opt.temperature >= 1e-6 && opt.temperature <= 1e6))  // NaN fails too; 1/T must stay finite
     fail("--temperature ", opt.temperature, ": expected a number > 0 (from 1e-06 to 1e+06)");
   if (opt.length < 0) fail("--length ", opt.length, ": expected >= 0");
@@ -55,6 +62,8 @@ int cmd_sample(int argc, char** argv) {
       fail("--seed ", charnn::quoted(seed_text), ": expected an integer in [0, 18446744073709551615]");
   }
   require_readable_file(path, "checkpoint");
+  if (!output.empty())
+    check_output_path({output, "--output", "text sample", OutputKind::File, is_sample_text_file}, {path});
   const int gpu_index = gpu::resolve_device(device_name, 0, 1);
   const torch::Device device = gpu_index < 0 ? torch::Device(torch::kCPU) : torch::Device(torch::kCUDA, gpu_index);
   Checkpoint ck = load_checkpoint(path);

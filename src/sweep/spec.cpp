@@ -182,7 +182,10 @@ void load_name(SweepSpec& s, const YAML::Node& root) {
 // base_config (a train config file) first, then `base` on top of it. Paths
 // given in base_config keep the meaning they have for `charnn train --config`.
 void load_base(SweepSpec& s, const YAML::Node& root) {
-  if (const YAML::Node bc = root["base_config"]) apply_yaml_file(s.base, against_spec(s, bc.as<std::string>()));
+  if (const YAML::Node bc = root["base_config"]) {
+    s.base_config = against_spec(s, scalar(s, bc, "base_config", "the path of a train config (YAML)"));
+    apply_yaml_file(s.base, s.base_config);
+  }
   const YAML::Node base = root["base"];
   if (!base) return;
   if (!base.IsMap()) fail(where(s, base), ": base: expected a mapping of train options");
@@ -536,10 +539,28 @@ static std::string render_sbatch(const SweepSpec& s, const std::string& dir, siz
 
 std::vector<Trial> plan_sweep(const SweepSpec& s, const PlanOptions& opt) {
   std::vector<Trial> trials = expand_trials(s);
-  if (path_exists(opt.dir) && !opt.force)
-    fail(opt.dir, ": exists; pass --force to re-plan (finished and running trials are kept)");
   if (opt.dir.find('\'') != std::string::npos || opt.dir.find('\n') != std::string::npos)
     fail(opt.dir, ": sweep directory names may not contain quotes or newlines");
+  // What it reads, against what it writes: all of it before the first write.
+  std::vector<std::string> inputs = {s.path, s.base_config, s.base.data, s.base.vocab, s.base.init_from};
+  for (const auto& t : trials)
+    for (const auto& [k, v] : t.values)
+      if (input_path_field(k)) inputs.push_back(t.config.*input_path_field(k));
+  check_output_path({opt.dir, "--dir", "sweep directory", OutputKind::Directory}, inputs);
+  if (path_exists(opt.dir)) {
+    if (!opt.force) fail(opt.dir, ": exists; pass --force to re-plan (finished and running trials are kept)");
+    std::error_code ec;
+    if (!is_sweep_dir(opt.dir) && !fs::is_empty(opt.dir, ec))
+      fail(opt.dir, ": exists and is not a sweep directory (no trials.csv); refusing to plan into it, even with "
+           "--force: choose a new directory");
+    std::vector<std::string> outputs = {opt.dir + "/trials.csv", opt.dir + "/sweep.sbatch"};
+    if (!same_file(opt.dir + "/sweep.yaml", s.path)) outputs.push_back(opt.dir + "/sweep.yaml");  // else: the same bytes again
+    for (const auto& t : trials) outputs.push_back(trial_dir(opt.dir, t.id) + "/config.yaml");
+    for (const auto& o : outputs)
+      for (const auto& in : inputs)
+        if (!in.empty() && same_file(o, in))
+          fail(opt.dir, ": re-planning would overwrite ", o, ", which is the input ", in, "; plan into a new directory");
+  }
   make_dirs(opt.dir + "/trials");
   make_dirs(opt.dir + "/logs");
   std::string csv = "id";

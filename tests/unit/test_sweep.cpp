@@ -498,3 +498,20 @@ TEST(SweepTable, ADirectoryThatIsNeitherASweepNorARunIsAnError) {
   EXPECT_TRUE(is_run_dir(tmp / "run"));
   EXPECT_EQ(read_run(tmp / "run").status, TrialState::pending);
 }
+
+TEST(SweepPlan, ReplansOnlyASweepDirectoryAndNeverOverAnInput) {
+  TempDir tmp;
+  const std::string spec = tmp.file("s.yaml", "base: {data: x.h5}\nsweep:\n  parameters: {dropout: [0.0]}\n");
+  const SweepSpec s = load_sweep_spec(spec);
+  tmp.file("plain/README.md", "notes");
+  EXPECT_EQ(error_of([&] { plan_sweep(s, {tmp / "plain", true, "charnn"}); }),
+            tmp / "plain" + ": exists and is not a sweep directory (no trials.csv); refusing to plan into it, even "
+                            "with --force: choose a new directory");
+  EXPECT_EQ(read_file(tmp / "plain/README.md"), "notes");
+  EXPECT_FALSE(fs::exists(tmp.path / "plain/trials.csv"));
+  EXPECT_NE(error_of([&] { plan_sweep(s, {spec, true, "charnn"}); }).find("--dir " + spec + ": is also an input"),
+            std::string::npos);
+  fs::create_directories(tmp.path / "empty");
+  EXPECT_EQ(plan_sweep(s, {tmp / "empty", true, "charnn"}).size(), 1u);  // an empty folder is as good as none
+  EXPECT_EQ(plan_sweep(s, {tmp / "empty", true, "charnn"}).size(), 1u);  // and re-planning a sweep still works
+}
