@@ -56,18 +56,37 @@ void check_train_paths(const TrainConfig& cfg) {
 
 int cmd_train(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  TrainCommandLine cl = parse_train_command_line(args);
-  if (cl.help) {
-    std::cout << train_help();
-    return 0;
+  // Arguments, config files and paths are checked before MPI starts and before
+  // anything is written (a refused start changes no file, a trial's status.json
+  // included). Under a launcher every rank reaches the same verdict on them: the
+  // ranks agree after comm_init, rank 0 says it once, and every rank exits 1.
+  TrainCommandLine cl;
+  std::string setup_error;
+  try {
+    cl = parse_train_command_line(args);
+    if (cl.help) {
+      std::cout << train_help();
+      return 0;
+    }
+    if (cl.print_config) {
+      std::cout << to_yaml(cl.cfg);
+      return 0;
+    }
+    validate(cl.cfg);
+    check_train_paths(cl.cfg);
+  } catch (const std::exception& e) {
+    setup_error = e.what();
   }
-  if (cl.print_config) {
-    std::cout << to_yaml(cl.cfg);
-    return 0;
-  }
-  validate(cl.cfg);
-  check_train_paths(cl.cfg);  // before anything is read or written
   comm_init(&argc, &argv);
+  if (comm().size == 1) {
+    if (!setup_error.empty()) throw Error(setup_error);
+  } else if (any_rank(!setup_error.empty())) {
+    uint8_t root_failed = comm().rank == 0 && !setup_error.empty();
+    broadcast_bytes(&root_failed, 1, 0);
+    if (root_failed) log::error_job(setup_error);      // the verdict of every rank, said once
+    else if (!setup_error.empty()) log::error(setup_error);  // only some ranks: each says its own, "[rank r]"
+    return 1;
+  }
   if (cl.trial_dir.empty()) return train(cl.cfg).exit_code;
 
   // A sweep trial: rank 0 keeps DIR/status.json current.
