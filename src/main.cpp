@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <new>
 #include <string>
 
 #include "cli/commands.h"
@@ -39,6 +40,19 @@ const Command kCommands[] = {
     {"sweep", charnn::cmd_sweep},           {"plot", charnn::cmd_plot},
 };
 
+// Whatever escaped as an exception, as one line: LibTorch appends its C++
+// backtrace to what() ("Exception raised from ... frame #0 ..."), and a
+// library's message may span lines. charnn's own errors are one line already.
+std::string one_line(const std::exception& e) {
+  std::string msg = e.what();
+  if (const size_t at = msg.find("Exception raised from"); at != std::string::npos) msg.erase(at);
+  for (char& c : msg)
+    if (c == '\n' || c == '\r') c = ' ';
+  while (!msg.empty() && msg.back() == ' ') msg.pop_back();
+  if (dynamic_cast<const std::bad_alloc*>(&e)) msg = "out of memory (" + msg + ")";
+  return msg.empty() ? std::string("unknown error") : msg;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -65,8 +79,9 @@ int main(int argc, char** argv) {
       charnn::comm_finalize();
       return 1;
     } catch (const std::exception& e) {  // charnn::Error and anything else: one line, and no rank left waiting
-      if (charnn::comm().size > 1) charnn::comm_abort(e.what());
-      charnn::log::error(e.what());
+      const std::string msg = one_line(e);
+      if (charnn::comm().size > 1) charnn::comm_abort(msg);
+      charnn::log::error(msg);
       return 1;
     }
   }

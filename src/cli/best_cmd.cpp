@@ -25,6 +25,15 @@ int cmd_best(int argc, char** argv) {
                      "DIR)` works.",
                      desc, &pos, vm))
     return 0;
+  if (!link.empty()) {
+    // A link replaces only a link, never a file or a directory (util/fsutil.h), and
+    // never a run's own `latest`, which --resume auto follows to the newest checkpoint.
+    check_output_path({link, "--link", "link", OutputKind::Link}, {dir});
+    const fs::path lp(link);
+    if (lp.filename() == "latest" && is_run_dir(lp.parent_path().empty() ? "." : lp.parent_path().string()))
+      fail("--link ", link, ": is the run's own 'latest' link (the newest checkpoint, which --resume auto "
+           "follows); choose another path");
+  }
   const std::string best = best_checkpoint(dir);
   if (!link.empty()) replace_symlink(fs::absolute(best).string(), link);
   std::printf("%s\n", best.c_str());

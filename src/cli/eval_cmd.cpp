@@ -9,6 +9,7 @@
 #include "parallel/comm.h"
 #include "train/checkpoint.h"
 #include "train/trainer.h"
+#include "util/fsutil.h"
 
 namespace charnn {
 
@@ -38,6 +39,15 @@ int cmd_eval(int argc, char** argv) {
                      desc, &pos, vm))
     return 0;
   const Split s = parse_split(split);
+  auto check_count = [](const char* flag, int64_t v, int64_t max) {
+    if (v < 0 || v > max) fail(flag, " ", v, ": expected an integer in [0, ", max, "] (0 = the default)");
+  };
+  check_count("--batch-size", batch_size, 1 << 20);  // the ranges of train's batch_size and seq_length
+  check_count("--seq-length", seq_length, 1 << 20);
+  check_count("--max-batches", max_batches, int64_t{1} << 50);
+  require_readable_file(path, "checkpoint");
+  require_readable_file(data, "corpus cache (.h5)");
+  if (!vocab.empty()) require_readable_file(vocab, "torch-rnn vocabulary (.json)");
   comm_init(&argc, &argv);  // under mpirun the split's streams are spread over the ranks
   Checkpoint ck = load_checkpoint(path);
   auto corpus = std::shared_ptr<const Corpus>(Corpus::open(data, vocab));

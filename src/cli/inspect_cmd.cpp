@@ -82,6 +82,7 @@ int cmd_inspect(int argc, char** argv) {
   if (!parse_or_help(argc, argv, "Usage: charnn inspect FILE.h5 [--top N]\n\nDescribes a corpus cache or a checkpoint.",
                      desc, &pos, vm))
     return 0;
+  if (top < 0) fail("--top ", top, ": expected >= 0");
   require_readable_file(path, "HDF5 file");
   bool is_checkpoint = false;
   {

@@ -4,6 +4,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "sweep/results.h"
+#include "util/fsutil.h"
 
 namespace fs = std::filesystem;
 
@@ -22,8 +23,13 @@ int cmd_plot(int argc, char** argv) {
                      "sweep), or a run's train and validation loss, to a PNG (needs gnuplot).",
                      desc, &pos, vm))
     return 0;
-  if (!fs::is_directory(dir)) fail(dir, ": not a directory");
-  if (output.empty()) output = dir + "/curves.png";
+  if (!fs::is_directory(dir)) fail(dir, ": not a directory (expected a sweep or run directory)");
+  require_sweep_or_run_dir(dir);
+  const bool given = !output.empty();
+  if (!given) output = dir + "/curves.png";
+  // Replaces only a PNG (util/fsutil.h); the files plot reads are never among its outputs.
+  check_output_path({output, given ? "--output" : "", "PNG", OutputKind::File, has_png_signature},
+                    files_read_by_table(dir));
   plot_curves(dir, output);
   std::printf("%s\n", output.c_str());
   return 0;

@@ -93,7 +93,8 @@ int sweep_run(int argc, char** argv) {
   po::variables_map vm;
   if (!parse_or_help(argc, argv, kSweepUsage, desc, &pos, vm)) return 0;
   if (!local) fail("sweep run: pass --local to run the trials here (on a cluster use 'charnn sweep submit')");
-  if (parallel < 1) fail("--parallel ", parallel, ": expected >= 1");
+  if (parallel < 1 || parallel > 4096) fail("--parallel ", parallel, ": expected an integer in [1, 4096]");
+  if (ranks < 0 || ranks > 4096) fail("--ranks ", ranks, ": expected an integer in [0, 4096] (0 = the spec's slurm.ranks)");
   SlurmResources res;
   if (fs::is_directory(target)) {
     dir = target;
@@ -121,7 +122,8 @@ int sweep_table(int argc, char** argv) {
   pos.add("dir", 1);
   po::variables_map vm;
   if (!parse_or_help(argc, argv, kSweepUsage, desc, &pos, vm)) return 0;
-  if (!fs::is_directory(dir)) fail(dir, ": not a directory");
+  format_rows({}, format);  // an unknown --format before anything is read
+  require_sweep_or_run_dir(dir);
   auto rows = is_sweep_dir(dir) ? read_sweep(dir) : std::vector<TrialRow>{read_run(dir)};
   std::fputs(format_rows(rows, format).c_str(), stdout);
   return 0;

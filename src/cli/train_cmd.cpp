@@ -1,29 +1,92 @@
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/commands.h"
 #include "parallel/comm.h"
 #include "sweep/trial_status.h"
+#include "train/checkpoint_name.h"
 #include "train/options.h"
 #include "train/trainer.h"
+#include "util/fsutil.h"
+#include "util/log.h"
 #include "util/status.h"
+
+namespace fs = std::filesystem;
 
 namespace charnn {
 
+namespace {
+
+// What a run reads, against what it writes in checkpoint_dir (util/fsutil.h),
+// before anything is read or written: every input exists, checkpoint_dir is (or
+// will be) a directory, and nothing the run writes or its retention deletes is
+// an input. (Resuming from a checkpoint in checkpoint_dir is what resume is for;
+// its retention is the run's own.)
+void check_train_paths(const TrainConfig& cfg) {
+  require_readable_file(cfg.data, "corpus cache (.h5)");
+  if (!cfg.vocab.empty()) require_readable_file(cfg.vocab, "torch-rnn vocabulary (.json)");
+  if (!cfg.init_from.empty()) require_readable_file(cfg.init_from, "checkpoint");
+  if (!cfg.resume.empty() && cfg.resume != "auto") require_readable_file(cfg.resume, "checkpoint");
+  const std::vector<std::string> inputs = {cfg.data, cfg.vocab, cfg.init_from};
+  check_output_path({cfg.checkpoint_dir, "checkpoint_dir", "run directory", OutputKind::Directory}, inputs);
+  // config.yaml is rewritten from the resolved config, which holds everything a
+  // --config of that name said: reading it back is how a run dir is meant to be used.
+  for (const char* name : {"metrics.jsonl", "samples.jsonl", "latest", "config.yaml"}) {
+    const std::string out = cfg.checkpoint_dir + "/" + name;
+    for (const auto& in : inputs)
+      if (!in.empty() && same_file(out, in) && !(std::string(name) == "latest" && in == cfg.init_from))
+        fail(in, ": is ", out, ", which this run writes; give checkpoint_dir another directory");
+  }
+  // Retention deletes lm_<savefile>_*.h5 in checkpoint_dir: a checkpoint to start from may not be one of them.
+  if (!cfg.init_from.empty() && is_within(cfg.init_from, cfg.checkpoint_dir)) {
+    std::error_code ec;
+    const std::string real = fs::canonical(cfg.init_from, ec).filename().string();
+    double epoch = 0, loss = 0;
+    if (!ec && parse_checkpoint_file_name(real, cfg.savefile, &epoch, &loss))
+      fail("init_from ", cfg.init_from, ": is a checkpoint in checkpoint_dir ", cfg.checkpoint_dir,
+           ", which this run's retention (keep_last/keep_best) would delete; copy it elsewhere, use another "
+           "checkpoint_dir or savefile, or continue it with resume");
+  }
+}
+
+}  // namespace
+
 int cmd_train(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  TrainCommandLine cl = parse_train_command_line(args);
-  if (cl.help) {
-    std::cout << train_help();
-    return 0;
+  // Arguments, config files and paths are checked before MPI starts and before
+  // anything is written (a refused start changes no file, a trial's status.json
+  // included). Under a launcher every rank reaches the same verdict on them: the
+  // ranks agree after comm_init, rank 0 says it once, and every rank exits 1.
+  TrainCommandLine cl;
+  std::string setup_error;
+  try {
+    cl = parse_train_command_line(args);
+    if (cl.help) {
+      std::cout << train_help();
+      return 0;
+    }
+    if (cl.print_config) {
+      std::cout << to_yaml(cl.cfg);
+      return 0;
+    }
+    validate(cl.cfg);
+    check_train_paths(cl.cfg);
+  } catch (const std::exception& e) {
+    setup_error = e.what();
   }
-  if (cl.print_config) {
-    std::cout << to_yaml(cl.cfg);
-    return 0;
-  }
-  validate(cl.cfg);
   comm_init(&argc, &argv);
+  if (comm().size == 1) {
+    if (!setup_error.empty()) throw Error(setup_error);
+  } else if (any_rank(!setup_error.empty())) {
+    uint8_t root_failed = comm().rank == 0 && !setup_error.empty();
+    broadcast_bytes(&root_failed, 1, 0);
+    if (root_failed) log::error_job(setup_error);      // the verdict of every rank, said once
+    else if (!setup_error.empty()) log::error(setup_error);  // only some ranks: each says its own, "[rank r]"
+    return 1;
+  }
   if (cl.trial_dir.empty()) return train(cl.cfg).exit_code;
 
   // A sweep trial: rank 0 keeps DIR/status.json current.

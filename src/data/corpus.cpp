@@ -36,7 +36,7 @@ static Vocab read_torch_rnn_vocab(const std::string& json_path) {
   try {
     j = nlohmann::json::parse(read_file(json_path));
   } catch (const nlohmann::json::exception& e) {
-    fail(json_path, ": not valid JSON (", e.what(), ")");
+    fail(json_path, ": not valid JSON (", library_reason(e), "); expected torch-rnn's vocabulary object {\"idx_to_token\": ...}");
   }
   if (!j.contains("idx_to_token") || !j["idx_to_token"].is_object())
     fail(json_path, ": missing object 'idx_to_token' (expected torch-rnn's preprocess.py output)");

@@ -132,13 +132,23 @@ void write_ids(const PreprocessOptions& opt, const Vocab& vocab, const SplitSize
 
 }  // namespace
 
+bool is_corpus_cache_file(const std::string& path) {
+  if (!has_hdf5_signature(path)) return false;
+  try {
+    h5::Handle f = h5::open_file(path);
+    return h5::has_attr(f, "format") && h5::get_attr_string(f, "format") == kCorpusFormatName;
+  } catch (const Error&) {
+    return false;  // truncated or corrupt: not one charnn finished writing
+  }
+}
+
 PreprocessResult preprocess(const PreprocessOptions& opt) {
   if (opt.inputs.empty()) fail("preprocess: no --input given");
   if (opt.output.empty()) fail("preprocess: no --output given");
   for (const auto& in : opt.inputs) require_readable_file(in, "input text file");
-  if (!opt.force && path_exists(opt.output))
-    fail(opt.output, ": output exists; pass --force to overwrite it");
-  require_writable_parent(opt.output);
+  // Never over an input, and with --force only over a cache this wrote (util/fsutil.h).
+  OutputPath out{opt.output, "--output", "corpus cache", OutputKind::File, is_corpus_cache_file, true, opt.force};
+  check_output_path(out, opt.inputs);
   split_sizes(1000000, opt.val_frac, opt.test_frac);  // validate fractions before reading anything
 
   // Pass 1: count tokens, hash bytes.

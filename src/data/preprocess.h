@@ -38,6 +38,11 @@ struct PreprocessResult {
   std::string sha256;
 };
 
+// Checks the inputs and the output (util/fsutil.h check_output_path: never an
+// input; an existing output only with --force, and only a charnn corpus cache)
+// before reading anything.
 PreprocessResult preprocess(const PreprocessOptions& opt);
+// An HDF5 file with format = "charnn-corpus": what `preprocess --output` may replace.
+bool is_corpus_cache_file(const std::string& path);
 
 }  // namespace charnn

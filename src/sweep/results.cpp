@@ -1,16 +1,19 @@
 #include "sweep/results.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "sweep/spec.h"
 #include "sweep/trial_status.h"
 #include "train/checkpoint_name.h"
+#include "train/options.h"
 #include "util/csv.h"
 #include "util/fsutil.h"
 #include "util/number.h"
@@ -37,29 +40,80 @@ std::string best_in_dir(const std::string& dir, double* loss_out) {
   return best;
 }
 
+// A JSON value for messages: short, one line.
+std::string shown(const nlohmann::json& v) {
+  std::string t = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return t.size() > 40 ? t.substr(0, 37) + "..." : t;
+}
+
+// One line of metrics.jsonl, its fields checked where they are read:
+// "run/metrics.jsonl:12: val_loss: got "x", expected a finite number >= 0".
+struct MetricLine {
+  const std::string& where;
+  const nlohmann::json& j;
+
+  const nlohmann::json* get(const char* key) const {
+    auto it = j.find(key);
+    return it == j.end() || it->is_null() ? nullptr : &*it;
+  }
+  // A finite number (>= 0 unless `any_sign`); `def` when absent or null.
+  double number(const char* key, double def) const {
+    const nlohmann::json* v = get(key);
+    if (!v) return def;
+    if (!v->is_number() || !std::isfinite(v->get<double>()) || v->get<double>() < 0)
+      fail(where, ": ", key, ": got ", shown(*v), ", expected a finite number >= 0");
+    return v->get<double>();
+  }
+  int64_t count(const char* key) const {
+    const nlohmann::json* v = get(key);
+    if (!v) return 0;
+    if (!v->is_number_integer() || v->get<int64_t>() < 0 ||
+        (v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)))
+      fail(where, ": ", key, ": got ", shown(*v), ", expected an integer >= 0");
+    return v->get<int64_t>();
+  }
+  std::string text(const char* key) const {
+    const nlohmann::json* v = get(key);
+    if (!v) return "";
+    if (!v->is_string()) fail(where, ": ", key, ": got ", shown(*v), ", expected a string");
+    return v->get<std::string>();
+  }
+};
+
 void fill_from_metrics(TrialRow& r) {
-  std::ifstream in(r.dir + "/metrics.jsonl");
+  const std::string path = r.dir + "/metrics.jsonl";
+  std::ifstream in(path);
   std::string line;
   std::vector<double> cps;
+  int64_t line_no = 0;
   while (std::getline(in, line)) {
+    ++line_no;
+    if (line.empty()) continue;
+    const std::string where = cat(path, ":", line_no);
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(line);
-    } catch (...) {
-      continue;  // a line being written right now
+    } catch (const nlohmann::json::exception&) {
+      if (in.eof()) continue;  // the last line, without its newline yet: being written right now
+      fail(where, ": not a JSON object (metrics.jsonl holds one per line)");
     }
-    const std::string ev = j.value("event", "");
-    if (j.contains("wall")) r.wall_seconds = std::max(r.wall_seconds, j.value("wall", 0.0));
+    if (!j.is_object()) fail(where, ": got ", shown(j), ", expected a JSON object (one per line)");
+    const MetricLine m{where, j};
+    const std::string ev = m.text("event");
+    r.wall_seconds = std::max(r.wall_seconds, m.number("wall", 0.0));
     if (ev == "train") {
-      r.train_curve.emplace_back(j.value("iter", int64_t{0}), j.value("loss", 0.0));
-      cps.push_back(j.value("chars_per_sec", 0.0));
+      const int64_t iter = m.count("iter");
+      if (m.get("loss")) r.train_curve.emplace_back(iter, m.number("loss", 0.0));
+      cps.push_back(m.number("chars_per_sec", 0.0));
     } else if (ev == "val") {
-      const double v = j.value("val_loss", 0.0);
-      r.val_curve.emplace_back(j.value("iter", int64_t{0}), v);
+      const int64_t iter = m.count("iter");
+      if (!m.get("val_loss")) continue;
+      const double v = m.number("val_loss", 0.0);
+      r.val_curve.emplace_back(iter, v);
       if (r.best_val_loss < 0 || v < r.best_val_loss) {
         r.best_val_loss = v;
-        r.best_epoch = j.value("epoch", 0.0);
-        r.best_iter = j.value("iter", int64_t{0});
+        r.best_epoch = m.number("epoch", 0.0);
+        r.best_iter = iter;
       }
     }
   }
@@ -174,6 +228,7 @@ std::string as_table(const Cells& t) {
 }  // namespace
 
 TrialRow read_run(const std::string& run_dir) {
+  require_sweep_or_run_dir(run_dir);
   TrialRow r;
   r.dir = run_dir;
   TrialStatus st = read_trial_status(run_dir);
@@ -188,28 +243,47 @@ std::vector<TrialRow> parse_trials_csv(const std::string& text, const std::strin
   const std::string path = dir + "/trials.csv";
   std::istringstream in(text);
   std::string line;
-  std::getline(in, line);
-  std::vector<std::string> header = split_csv_line(line);
+  int64_t line_no = 0;
+  auto next = [&]() {
+    if (!std::getline(in, line)) return false;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return true;
+  };
+  if (!next() || line.empty())
+    fail(path, ":1: empty; expected the header 'id,<swept option>,...' that 'charnn sweep plan' writes");
+  const std::vector<std::string> header = split_csv_line(line);
+  if (header[0] != "id")
+    fail(path, ":1: first column ", charnn::quoted(header[0]),
+         ", expected 'id' (is this a trials.csv from 'charnn sweep plan'?)");
+  for (size_t i = 1; i < header.size(); ++i)
+    if (!find_option(header[i]))
+      fail(path, ":1: column ", i + 1, " ", charnn::quoted(header[i]), ": expected the name of a swept train option");
   std::vector<TrialRow> rows;
-  for (int64_t n = 2; std::getline(in, line); ++n) {
+  std::set<int> seen;
+  while (next()) {
     if (line.empty()) continue;
-    auto f = split_csv_line(line);
+    const std::vector<std::string> f = split_csv_line(line);
     // Every row has the header's columns: the tables lay rows out by the header.
     if (f.size() != header.size())
-      fail(path, ":", n, ": ", f.size(), f.size() == 1 ? " field" : " fields", "; the header has ", header.size());
-    TrialRow r;
+      fail(path, ":", line_no, ": ", f.size(), f.size() == 1 ? " field" : " fields", "; the header has ", header.size());
     const std::optional<int64_t> id = parse_int64(f[0], 0, kMaxTrials - 1);
-    if (!id) fail(path, ":", n, ": id = ", charnn::quoted(f[0]), ": expected a trial number in [0, ", kMaxTrials - 1, "]");
+    if (!id)
+      fail(path, ":", line_no, ": id = ", charnn::quoted(f[0]), ": expected a trial number in [0, ", kMaxTrials - 1, "]");
+    if (!seen.insert(static_cast<int>(*id)).second) fail(path, ":", line_no, ": id: trial ", *id, " is listed twice");
+    TrialRow r;
     r.id = static_cast<int>(*id);
     r.dir = trial_dir(dir, r.id);
     for (size_t i = 1; i < header.size(); ++i) r.params.emplace_back(header[i], f[i]);
     rows.push_back(std::move(r));
   }
+  if (rows.empty()) fail(path, ": no trials listed (only a header)");
   return rows;
 }
 
 std::vector<TrialRow> read_sweep(const std::string& dir) {
   if (!is_sweep_dir(dir)) fail(dir, ": not a sweep directory (no trials.csv); plan one with 'charnn sweep plan'");
+  require_readable_file(dir + "/trials.csv", "trials.csv");
   std::vector<TrialRow> rows = parse_trials_csv(read_file(dir + "/trials.csv"), dir);
   for (TrialRow& r : rows) {
     TrialStatus st = read_trial_status(r.dir);
@@ -219,6 +293,30 @@ std::vector<TrialRow> read_sweep(const std::string& dir) {
   }
   sort_by_metric(rows);
   return rows;
+}
+
+bool is_run_dir(const std::string& dir) {
+  for (const char* f : {"config.yaml", "metrics.jsonl", "status.json", "latest"})
+    if (path_exists(dir + "/" + f)) return true;
+  double loss;
+  return fs::is_directory(dir) && !best_in_dir(dir, &loss).empty();
+}
+
+void require_sweep_or_run_dir(const std::string& dir) {
+  if (!fs::is_directory(dir)) fail(dir, ": not a directory (expected a sweep or run directory)");
+  if (!is_sweep_dir(dir) && !is_run_dir(dir))
+    fail(dir, ": neither a sweep directory (no trials.csv) nor a run directory (no config.yaml, metrics.jsonl, "
+         "status.json or checkpoints)");
+}
+
+std::vector<std::string> files_read_by_table(const std::string& dir) {
+  std::vector<std::string> files = {dir, dir + "/trials.csv", dir + "/sweep.yaml"};
+  std::vector<std::string> runs = {dir};
+  std::error_code ec;
+  for (auto& e : fs::directory_iterator(dir + "/trials", ec)) runs.push_back(e.path().string());
+  for (const auto& r : runs)
+    for (const char* f : {"config.yaml", "status.json", "metrics.jsonl", "samples.jsonl"}) files.push_back(r + "/" + f);
+  return files;
 }
 
 void sort_by_metric(std::vector<TrialRow>& rows) {
@@ -237,7 +335,7 @@ std::string format_rows(const std::vector<TrialRow>& rows, const std::string& fo
 }
 
 std::string best_checkpoint(const std::string& dir) {
-  if (!fs::is_directory(dir)) fail(dir, ": not a directory (expected a run or sweep directory)");
+  require_sweep_or_run_dir(dir);
   if (is_sweep_dir(dir)) {
     for (const auto& r : read_sweep(dir))  // sorted by val loss
       if (r.status == TrialState::done && !r.best_checkpoint.empty()) return r.best_checkpoint;

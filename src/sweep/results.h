@@ -25,6 +25,8 @@ struct TrialRow {
 };
 
 // Rows of a sweep directory sorted by best val loss (trials without one last).
+// Every field of trials.csv, status.json and metrics.jsonl is checked as it is
+// read; an error names file:line, the field, what it holds and what is expected.
 std::vector<TrialRow> read_sweep(const std::string& sweep_dir);
 // The rows of trials.csv's text (id, dir, params; nothing read from the trial
 // directories), in file order; `sweep_dir` is where the trials are.
@@ -33,6 +35,15 @@ std::vector<TrialRow> parse_trials_csv(const std::string& text, const std::strin
 // rows without one yet (pending, or failed before an evaluation) last, in their
 // given order.
 void sort_by_metric(std::vector<TrialRow>& rows);
+// A directory `charnn train` has written to (config.yaml, metrics.jsonl,
+// status.json, `latest` or a checkpoint): what table, best and plot accept
+// besides a sweep directory.
+bool is_run_dir(const std::string& dir);
+// Throws "DIR: neither a sweep directory ... nor a run directory ..." (exit 1)
+// for anything else, so an empty or foreign directory is never a silent empty row.
+void require_sweep_or_run_dir(const std::string& dir);
+// The files table/best/plot read in `dir` (existing or not), for output checks.
+std::vector<std::string> files_read_by_table(const std::string& dir);
 // One run directory (checkpoint_dir) as a row.
 TrialRow read_run(const std::string& run_dir);
 // format: table | csv | markdown | json

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -44,22 +45,43 @@ namespace {
 
 std::string where(const SweepSpec& s, const YAML::Node& n) { return cat(s.path, ":", n.Mark().line + 1); }
 
+// What a YAML node is, for "got ..." in messages.
+std::string node_kind(const YAML::Node& n) {
+  if (!n.IsDefined() || n.IsNull()) return "nothing";
+  if (n.IsSequence()) return "a list";
+  if (n.IsMap()) return "a mapping";
+  return cat("the value ", charnn::quoted(n.Scalar()));
+}
+
+// The text of a scalar; a list, a mapping or nothing where one word belongs is an error.
+std::string scalar(const SweepSpec& s, const YAML::Node& n, const std::string& what, const std::string& expected) {
+  if (!n.IsScalar()) fail(where(s, n), ": ", what, ": got ", node_kind(n), ", expected ", expected);
+  return n.Scalar();
+}
+
+// A finite number (every number of a spec is one).
 double number(const SweepSpec& s, const YAML::Node& n, const std::string& what) {
+  const std::string text = scalar(s, n, what, "a number");
+  double d = 0;
   try {
-    return n.as<double>();
+    d = n.as<double>();
   } catch (const YAML::Exception&) {
-    fail(where(s, n), ": ", what, ": expected a number, got ", charnn::quoted(n.IsScalar() ? n.Scalar() : "?"));
+    fail(where(s, n), ": ", what, ": got ", charnn::quoted(text), ", expected a number");
   }
+  if (!std::isfinite(d)) fail(where(s, n), ": ", what, ": got ", charnn::quoted(text), ", expected a finite number");
+  return d;
 }
 
 // A whole number in [min, max]: exact from its digits ("2026"), or from a
 // number that is whole ("1e3"); never a cast of a double that may not fit.
 int64_t whole(const SweepSpec& s, const YAML::Node& n, const std::string& what, int64_t min,
               int64_t max = std::numeric_limits<int64_t>::max()) {
-  std::optional<int64_t> v = n.IsScalar() ? parse_int64(n.Scalar(), min, max) : std::nullopt;
-  if (!v) v = whole_number(number(s, n, what), min, max);
+  const std::string text = scalar(s, n, what, "a whole number");
+  std::optional<int64_t> v = parse_int64(text, min, max);
+  double d = 0;
+  if (!v && YAML::convert<double>::decode(n, d)) v = whole_number(d, min, max);
   if (!v)
-    fail(where(s, n), ": ", what, " = ", charnn::quoted(n.IsScalar() ? n.Scalar() : "?"), ": expected a whole number ",
+    fail(where(s, n), ": ", what, " = ", charnn::quoted(text), ": expected a whole number ",
          max == std::numeric_limits<int64_t>::max() ? cat(">= ", min) : cat("in [", min, ", ", max, "]"));
   return *v;
 }
@@ -80,12 +102,17 @@ std::string one_of(const std::vector<std::string>& words) {
 // The one check every mapping of a spec goes through, so a typo anywhere reads
 // the same: "spec.yaml:7: unknown sweep key 'trails'; expected method, ... or metric".
 // `what` is the phrase before the key ("unknown slurm key").
+// Keys must be plain words, each given once.
 void check_known_keys(const SweepSpec& s, const YAML::Node& map, const std::string& what,
                       const std::vector<std::string>& known) {
+  std::vector<std::pair<std::string, int>> seen;
   for (auto it = map.begin(); it != map.end(); ++it) {
-    const std::string k = it->first.as<std::string>();
+    const std::string k = scalar(s, it->first, "a key", "a word such as " + one_of(known));
     if (std::find(known.begin(), known.end(), k) == known.end())
       fail(where(s, it->first), ": ", what, " ", charnn::quoted(k), "; expected ", one_of(known));
+    for (const auto& [name, line] : seen)
+      if (name == k) fail(where(s, it->first), ": ", k, ": given twice (first at line ", line, "); expected it once");
+    seen.emplace_back(k, it->first.Mark().line + 1);
   }
 }
 
@@ -154,7 +181,7 @@ YAML::Node load_yaml(const std::string& path) {
 
 void load_name(SweepSpec& s, const YAML::Node& root) {
   s.name = fs::path(s.path).stem().string();
-  if (root["name"]) s.name = root["name"].as<std::string>();
+  if (root["name"]) s.name = scalar(s, root["name"], "name", "one word (letters, digits and . _ -)");
   // The name becomes the Slurm job name: keep it one plain word.
   if (!std::regex_match(s.name, kSlurmWord) || s.name.empty())
     fail(s.path, ": name = ", charnn::quoted(s.name), ": expected letters, digits and . _ - only");
@@ -163,13 +190,16 @@ void load_name(SweepSpec& s, const YAML::Node& root) {
 // base_config (a train config file) first, then `base` on top of it. Paths
 // given in base_config keep the meaning they have for `charnn train --config`.
 void load_base(SweepSpec& s, const YAML::Node& root) {
-  if (const YAML::Node bc = root["base_config"]) apply_yaml_file(s.base, against_spec(s, bc.as<std::string>()));
+  if (const YAML::Node bc = root["base_config"]) {
+    s.base_config = against_spec(s, scalar(s, bc, "base_config", "the path of a train config (YAML)"));
+    apply_yaml_file(s.base, s.base_config);
+  }
   const YAML::Node base = root["base"];
   if (!base) return;
   if (!base.IsMap()) fail(where(s, base), ": base: expected a mapping of train options");
   std::set<std::string> inputs;  // a set: a key given twice is resolved once
   for (auto it = base.begin(); it != base.end(); ++it) {
-    const std::string k = canonical_key(it->first.as<std::string>());
+    const std::string k = canonical_key(scalar(s, it->first, "base: a key", "an option name (rnn_size: 128)"));
     if (is_path_key(k) && it->second.IsScalar()) check_path_value(where(s, it->first), k, it->second.Scalar());
     if (input_path_field(k)) inputs.insert(k);
   }
@@ -180,7 +210,7 @@ void load_base(SweepSpec& s, const YAML::Node& root) {
 // --- sweep: method, metric, seed, trials, parameters ---
 
 SweepMethod parse_method(const SweepSpec& s, const YAML::Node& n) {
-  const std::string m = n.as<std::string>();
+  const std::string m = scalar(s, n, "method", "grid or random");
   if (m == "grid") return SweepMethod::grid;
   if (m == "random") return SweepMethod::random;
   fail(where(s, n), ": method = ", charnn::quoted(m), ": expected grid or random");
@@ -188,12 +218,14 @@ SweepMethod parse_method(const SweepSpec& s, const YAML::Node& n) {
 
 void load_search(SweepSpec& s, const YAML::Node& sw) {
   if (sw["method"]) s.method = parse_method(s, sw["method"]);
-  if (sw["metric"]) s.metric = sw["metric"].as<std::string>();
+  if (sw["metric"]) s.metric = scalar(s, sw["metric"], "metric", "val_loss");
   if (s.metric != "val_loss") fail(where(s, sw["metric"]), ": metric = ", charnn::quoted(s.metric), ": only val_loss (minimised) is supported");
   if (sw["seed"]) s.seed = static_cast<uint64_t>(whole(s, sw["seed"], "seed", 0));
   if (s.method == SweepMethod::random) {
     if (!sw["trials"]) fail(s.path, ": method random needs 'trials: N'");
     s.trials = whole(s, sw["trials"], "trials", 1, kMaxTrials);
+  } else if (sw["trials"]) {
+    fail(where(s, sw["trials"]), ": trials: only for method random (a grid has one trial per combination)");
   }
 }
 
@@ -206,22 +238,41 @@ void load_values(const SweepSpec& s, SweepParameter& p, const YAML::Node& seq) {
   }
 }
 
+bool is_integer_option(const std::string& key) {
+  const OptionSpec* o = find_option(key);
+  return o && std::holds_alternative<int64_t TrainConfig::*>(o->field);
+}
+
+bool is_number_option(const std::string& key) {
+  const OptionSpec* o = find_option(key);
+  return o && (std::holds_alternative<int64_t TrainConfig::*>(o->field) ||
+               std::holds_alternative<double TrainConfig::*>(o->field));
+}
+
 void load_range(const SweepSpec& s, SweepParameter& p, const YAML::Node& arg) {
-  const std::string kind = to_string(p.kind);
-  if (!arg.IsSequence() || arg.size() != 2) fail(where(s, arg), ": ", kind, ": expected [low, high]");
+  const std::string kind = cat(p.key, ": ", to_string(p.kind));
+  if (!arg.IsSequence() || arg.size() != 2)
+    fail(where(s, arg), ": ", kind, ": got ", node_kind(arg), arg.IsSequence() ? cat(" of ", arg.size()) : "",
+         ", expected [low, high]");
+  if (!is_number_option(p.key))
+    fail(where(s, arg), ": ", kind, ": ", p.key, " is not a number; expected a list or {choice: [...]}");
   p.lo = number(s, arg[0], kind), p.hi = number(s, arg[1], kind);
-  if (!(p.lo <= p.hi)) fail(where(s, arg), ": ", kind, ": low ", p.lo, " > high ", p.hi);
-  if (p.kind == ParamKind::log_uniform && p.lo <= 0) fail(where(s, arg), ": log_uniform: low must be > 0");
+  if (!(p.lo <= p.hi)) fail(where(s, arg), ": ", kind, ": low ", p.lo, " > high ", p.hi, ", expected low <= high");
+  if (p.kind == ParamKind::log_uniform && p.lo <= 0)
+    fail(where(s, arg), ": ", kind, ": low ", p.lo, ", expected low > 0 (uniform in log space)");
   if (p.kind == ParamKind::int_uniform) {
     // The ends are the whole numbers that can be drawn, checked as integers
     // ("1000000", not the "1e+06" of format_number).
     const std::optional<int64_t> lo = whole_number(std::ceil(p.lo)), hi = whole_number(std::floor(p.hi));
-    if (!lo || !hi || *lo > *hi)
-      fail(where(s, arg), ": int_uniform: expected [low, high] holding a whole number, both within 64-bit integers");
+    if (!lo || !hi) fail(where(s, arg), ": ", kind, ": [", p.lo, ", ", p.hi, "], expected both ends within 64-bit integers");
+    if (*lo > *hi)
+      fail(where(s, arg), ": ", kind, ": [", p.lo, ", ", p.hi, "] holds no whole number, expected a range with one");
     check_value(s, arg[0], p.key, std::to_string(*lo));
     check_value(s, arg[1], p.key, std::to_string(*hi));
     return;
   }
+  if (is_integer_option(p.key))
+    fail(where(s, arg), ": ", kind, ": ", p.key, " takes whole numbers, expected {int_uniform: [low, high]}");
   // Both ends must be valid values: a draw can come arbitrarily close to either.
   check_value(s, arg[0], p.key, format_number(p.lo));
   check_value(s, arg[1], p.key, format_number(p.hi));
@@ -234,7 +285,7 @@ void load_distribution(const SweepSpec& s, SweepParameter& p, const std::string&
   std::vector<std::string> names;
   for (ParamKind k : kinds) names.push_back(to_string(k));
   check_known_keys(s, v, cat(p.key, ": unknown distribution"), names);
-  const std::string name = v.begin()->first.as<std::string>();
+  const std::string name = v.begin()->first.Scalar();
   p.kind = kinds[std::find(names.begin(), names.end(), name) - names.begin()];
   if (s.method == SweepMethod::grid) fail(at, ": ", p.key, ": '", name, "' needs method random; grid takes a list of values");
   const YAML::Node arg = v.begin()->second;
@@ -248,7 +299,7 @@ void load_distribution(const SweepSpec& s, SweepParameter& p, const std::string&
 
 SweepParameter load_parameter(const SweepSpec& s, const YAML::Node& key, const YAML::Node& v) {
   SweepParameter p;
-  p.key = key.as<std::string>();
+  p.key = scalar(s, key, "parameters: a key", "an option name (rnn_size: [128, 256])");
   const std::string at = where(s, key);
   if (!find_option(p.key)) {
     std::string hint = suggest_option(p.key);
@@ -266,7 +317,8 @@ SweepParameter load_parameter(const SweepSpec& s, const YAML::Node& key, const Y
   } else if (v.IsMap() && v.size() == 1) {
     load_distribution(s, p, at, v);
   } else {
-    fail(at, ": ", p.key, ": expected a list of values or {distribution: [...]}");
+    fail(at, ": ", p.key, ": got ", node_kind(v), v.IsMap() ? cat(" of ", v.size(), " keys") : "",
+         ", expected a list of values or {distribution: [...]}");
   }
   return p;
 }
@@ -277,7 +329,28 @@ void load_sweep(SweepSpec& s, const YAML::Node& sw) {
   load_search(s, sw);
   const YAML::Node params = sw["parameters"];
   if (!params || !params.IsMap() || params.size() == 0) fail(s.path, ": sweep.parameters: expected a mapping of option: values");
-  for (auto it = params.begin(); it != params.end(); ++it) s.parameters.push_back(load_parameter(s, it->first, it->second));
+  for (auto it = params.begin(); it != params.end(); ++it) {
+    SweepParameter p = load_parameter(s, it->first, it->second);
+    for (const auto& q : s.parameters)
+      if (q.key == p.key) fail(where(s, it->first), ": ", p.key, ": swept twice; expected each option once");
+    s.parameters.push_back(std::move(p));
+  }
+  // The size of a grid is known before it is expanded: a product of list
+  // lengths, stopped as soon as it passes the limit (no overflow, no allocation).
+  if (s.method == SweepMethod::grid) {
+    long double n = 1;  // exact far beyond the limit, and no overflow
+    std::string sizes;
+    for (const auto& p : s.parameters) {
+      sizes += cat(sizes.empty() ? "" : " x ", p.values.size());
+      n *= static_cast<long double>(p.values.size());
+    }
+    if (n > static_cast<long double>(kMaxTrials)) {
+      char total[64];
+      std::snprintf(total, sizeof total, "%.0Lf", n);
+      fail(s.path, ": sweep.parameters: a grid of ", sizes, " = ", total, " trials, expected at most ", kMaxTrials,
+           "; reduce the lists or use method random");
+    }
+  }
 }
 
 // --- slurm ---
@@ -299,7 +372,7 @@ const SlurmCount kSlurmCounts[] = {{"nodes", &SlurmResources::nodes, 1},
 
 // One known slurm key: a word, a count or the launcher.
 void set_slurm(const SweepSpec& s, SlurmResources& r, const std::string& k, const YAML::Node& n, const std::string& at) {
-  const std::string v = n.IsScalar() ? n.Scalar() : "";
+  const std::string v = scalar(s, n, "slurm." + k, "one value");
   for (const auto& [key, field] : kSlurmWords) {
     if (k != key) continue;
     if (!std::regex_match(v, kSlurmWord)) fail(at, ": slurm.", k, " = ", charnn::quoted(v), ": unexpected characters");
@@ -323,7 +396,7 @@ void load_slurm(SweepSpec& s, const YAML::Node& sl) {
   known.push_back("launcher");
   check_known_keys(s, sl, "unknown slurm key", known);
   for (auto it = sl.begin(); it != sl.end(); ++it)
-    set_slurm(s, s.slurm, it->first.as<std::string>(), it->second, where(s, it->first));
+    set_slurm(s, s.slurm, it->first.Scalar(), it->second, where(s, it->first));
 }
 
 // --- expanding trials ---
@@ -386,7 +459,7 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& path) {
   SweepSpec s;
   s.path = path;
   const YAML::Node root = parse_yaml(text, path);
-  if (!root.IsMap()) fail(path, ": expected a mapping with 'base' and 'sweep'");
+  if (!root.IsMap()) fail(path, ": got ", node_kind(root), ", expected a mapping with 'base' and 'sweep'");
   with_yaml_errors(path, [&] {
     check_known_keys(s, root, "unknown key", {"name", "base_config", "base", "sweep", "slurm"});
     load_name(s, root);
@@ -508,15 +581,35 @@ void write_plan(const SweepSpec& s, const PlanOptions& opt, const std::vector<Tr
   write_file_atomic(out + "/sweep.yaml", read_file(s.path));
   write_file_atomic(out + "/sweep.sbatch", render_sbatch(s, opt.dir, trials.size(), opt.charnn_path));
 }
+// What a plan reads, against what it writes: all of it before the first write.
+void check_plan_outputs(const SweepSpec& s, const PlanOptions& opt, const std::vector<Trial>& trials) {
+  std::vector<std::string> inputs = {s.path, s.base_config, s.base.data, s.base.vocab, s.base.init_from};
+  for (const auto& t : trials)
+    for (const auto& [k, v] : t.values)
+      if (input_path_field(k)) inputs.push_back(t.config.*input_path_field(k));
+  check_output_path({opt.dir, "--dir", "sweep directory", OutputKind::Directory}, inputs);
+  if (!path_exists(opt.dir)) return;
+  if (!opt.force) fail(opt.dir, ": exists; pass --force to re-plan (finished and running trials are kept)");
+  std::error_code ec;
+  if (!is_sweep_dir(opt.dir) && !fs::is_empty(opt.dir, ec))
+    fail(opt.dir, ": exists and is not a sweep directory (no trials.csv); refusing to plan into it, even with "
+         "--force: choose a new directory");
+  std::vector<std::string> outputs = {opt.dir + "/trials.csv", opt.dir + "/sweep.sbatch"};
+  if (!same_file(opt.dir + "/sweep.yaml", s.path)) outputs.push_back(opt.dir + "/sweep.yaml");  // else: the same bytes again
+  for (const auto& t : trials) outputs.push_back(trial_dir(opt.dir, t.id) + "/config.yaml");
+  for (const auto& o : outputs)
+    for (const auto& in : inputs)
+      if (!in.empty() && same_file(o, in))
+        fail(opt.dir, ": re-planning would overwrite ", o, ", which is the input ", in, "; plan into a new directory");
+}
 }  // namespace
 
 std::vector<Trial> plan_sweep(const SweepSpec& s, const PlanOptions& opt) {
   std::vector<Trial> trials = expand_trials(s);
-  const bool fresh = !path_exists(opt.dir);
-  if (!fresh && !opt.force)
-    fail(opt.dir, ": exists; pass --force to re-plan (finished and running trials are kept)");
   if (opt.dir.find('\'') != std::string::npos || opt.dir.find('\n') != std::string::npos)
     fail(opt.dir, ": sweep directory names may not contain quotes or newlines");
+  check_plan_outputs(s, opt, trials);
+  const bool fresh = !path_exists(opt.dir);
   if (!fresh) {  // re-plan in place: each file whole, the trials that ran kept
     write_plan(s, opt, trials, opt.dir);
     return trials;

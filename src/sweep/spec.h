@@ -48,6 +48,7 @@ struct SlurmResources {
 
 struct SweepSpec {
   std::string path;  // the spec file
+  std::string base_config;  // its base_config, as a path from here ("" for none)
   std::string name;
   TrainConfig base;
   SweepMethod method = SweepMethod::grid;
@@ -86,7 +87,9 @@ struct PlanOptions {
   std::string charnn_path;  // the binary the array tasks run
 };
 // Writes the sweep directory. Refuses an existing one without `force`; with it,
-// trials that are running or done are left untouched.
+// only a sweep directory (or an empty one) is re-planned, and trials that are
+// running or done are left untouched. Nothing it writes may be a file the spec
+// reads (util/fsutil.h check_output_path); all of it is checked first.
 std::vector<Trial> plan_sweep(const SweepSpec& spec, const PlanOptions& opt);
 
 std::string trial_dir(const std::string& sweep_dir, int id);  // DIR/trials/0007

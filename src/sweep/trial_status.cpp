@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <climits>
+#include <cmath>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -31,51 +32,87 @@ TrialState parse_trial_state(const std::string& word, const std::string& where) 
   fail(where, ": status = ", quoted(word), ": expected pending, running, done, failed or preempted");
 }
 
+namespace {
+
+// A JSON value for messages: short, one line.
+std::string shown(const nlohmann::json& v) {
+  std::string t = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return t.size() > 40 ? t.substr(0, 37) + "..." : t;
+}
+
+// Typed fields of status.json, each checked where it is read: "PATH: KEY: got X, expected Y".
+struct Fields {
+  const std::string& path;
+  const nlohmann::json& j;
+
+  const nlohmann::json* get(const char* key) const {
+    auto it = j.find(key);
+    return it == j.end() ? nullptr : &*it;
+  }
+  [[noreturn]] void bad(const char* key, const nlohmann::json& v, const std::string& expected) const {
+    fail(path, ": ", key, ": got ", shown(v), ", expected ", expected);
+  }
+  std::string text(const char* key, const std::string& def) const {
+    const nlohmann::json* v = get(key);
+    if (!v) return def;
+    if (!v->is_string()) bad(key, *v, "a string");
+    return v->get<std::string>();
+  }
+  // A whole number in [lo, hi], checked before it is converted: JSON numbers
+  // may be fractions or beyond any integer type (3.0 reads as 3).
+  int64_t integer(const char* key, int64_t lo, int64_t hi) const {
+    const nlohmann::json* v = get(key);
+    if (!v) return 0;
+    std::optional<int64_t> n;
+    if (v->is_number_unsigned()) {
+      const uint64_t u = v->get<uint64_t>();
+      if (hi >= 0 && u <= static_cast<uint64_t>(hi) && (lo <= 0 || u >= static_cast<uint64_t>(lo)))
+        n = static_cast<int64_t>(u);
+    } else if (v->is_number_integer()) {
+      if (v->get<int64_t>() >= lo && v->get<int64_t>() <= hi) n = v->get<int64_t>();
+    } else if (v->is_number_float()) {
+      n = whole_number(v->get<double>(), lo, hi);
+    }
+    if (!n) fail(path, ": ", key, " = ", shown(*v), ": expected a whole number in [", lo, ", ", hi, "]");
+    return *n;
+  }
+  // A finite number >= 0; null (how JSON writes a loss that never became finite) reads as `none`.
+  double number(const char* key, double none) const {
+    const nlohmann::json* v = get(key);
+    if (!v || v->is_null()) return none;
+    if (!v->is_number() || !std::isfinite(v->get<double>()) || v->get<double>() < 0)
+      bad(key, *v, "a finite number >= 0");
+    return v->get<double>();
+  }
+};
+
+}  // namespace
+
 TrialStatus read_trial_status(const std::string& dir) {
   const std::string path = dir + "/status.json";
   if (!path_exists(path)) return TrialStatus{};
+  require_readable_file(path, "status.json");
   return parse_trial_status(read_file(path), path);
 }
 
-// A whole-number field in [min, max] (`def` when absent), checked before it
-// is converted: JSON numbers may be fractions or beyond any integer type.
-static int64_t whole_field(const nlohmann::json& j, const char* key, int64_t def, int64_t min, int64_t max,
-                           const std::string& path) {
-  const auto it = j.find(key);
-  if (it == j.end()) return def;
-  std::optional<int64_t> v;
-  if (it->is_number_unsigned()) {
-    const uint64_t u = it->get<uint64_t>();
-    if (max >= 0 && u <= static_cast<uint64_t>(max) && (min <= 0 || u >= static_cast<uint64_t>(min)))
-      v = static_cast<int64_t>(u);
-  } else if (it->is_number_integer()) {
-    if (it->get<int64_t>() >= min && it->get<int64_t>() <= max) v = it->get<int64_t>();
-  } else if (it->is_number_float()) {
-    v = whole_number(it->get<double>(), min, max);
-  }
-  if (!v) {
-    const std::string given = it->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    fail(path, ": ", key, " = ", given, ": expected a whole number in [", min, ", ", max, "]");
-  }
-  return *v;
-}
-
 TrialStatus parse_trial_status(const std::string& text, const std::string& path) {
-  TrialStatus st;
+  nlohmann::json j;
   try {
-    auto j = nlohmann::json::parse(text);
-    if (!j.is_object()) fail(path, ": expected a JSON object, not ", j.type_name());
-    st.status = parse_trial_state(j.value("status", "pending"), path);
-    st.exit_code = static_cast<int>(whole_field(j, "exit_code", 0, INT_MIN, INT_MAX, path));
-    st.restarts = whole_field(j, "restarts", 0, 0, INT64_MAX, path);
-    st.slurm_job = j.value("slurm_job", "");
-    st.best_val_loss = j.value("best_val_loss", 0.0);
-    st.best_checkpoint = j.value("best_checkpoint", "");
-    st.message = j.value("message", "");
-    st.updated = j.value("updated", 0.0);
+    j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    fail(path, ": not valid JSON (", e.what(), ")");
+    fail(path, ": not valid JSON (", library_reason(e), "); expected the object 'charnn train --trial-dir' writes");
   }
+  if (!j.is_object()) fail(path, ": expected a JSON object, not ", j.type_name());
+  const Fields f{path, j};
+  TrialStatus st;
+  st.status = parse_trial_state(f.text("status", "pending"), path);
+  st.exit_code = static_cast<int>(f.integer("exit_code", INT_MIN, INT_MAX));
+  st.restarts = f.integer("restarts", 0, INT64_MAX);
+  st.slurm_job = f.text("slurm_job", "");
+  st.best_val_loss = f.number("best_val_loss", 0.0);
+  st.best_checkpoint = f.text("best_checkpoint", "");
+  st.message = f.text("message", "");
+  st.updated = f.number("updated", 0.0);
   return st;
 }
 

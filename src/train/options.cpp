@@ -145,6 +145,26 @@ static bool in_range(int64_t v, const OptionSpec& o) {
   return static_cast<long double>(v) >= o.min && static_cast<long double>(v) <= o.max;
 }
 
+// The string options whose values have a shape, checked where they are read
+// (a flag or file:line), not at the first save or sample.
+static void check_string_option(const OptionSpec& o, const std::string& value, const std::string& where) {
+  const std::string name = o.name;
+  auto bad = [&](const std::string& expected) { fail(where, ": ", name, " = ", quoted(value), ": expected ", expected); };
+  if (name == "savefile" && !value.empty()) {
+    // The stem of lm_<savefile>_epoch<E>_<loss>.h5 in checkpoint_dir: one file
+    // name part ('' = the model type). Quotes and spaces are fine: names never
+    // pass through a shell.
+    const bool control = std::any_of(value.begin(), value.end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    });
+    if (value.find('/') != std::string::npos || control || value[0] == '.' || value.size() > 100)
+      bad("a file name stem: no '/', no control characters, not starting with '.', at most 100 bytes");
+  }
+  if (name == "checkpoint_dir" && value.empty()) bad("a directory path");
+  if (name == "sample_temperatures") parse_double_list(value, cat(where, ": sample_temperatures"));
+  if (value.find('\0') != std::string::npos) bad("text without NUL characters");
+}
+
 void set_option(TrainConfig& cfg, const std::string& key, const std::string& value, const std::string& where) {
   const OptionSpec* o = find_option(key);
   if (!o) {
@@ -194,6 +214,7 @@ void set_option(TrainConfig& cfg, const std::string& key, const std::string& val
             for (auto& c : o->choices) list += (list.empty() ? "" : " | ") + c;
             fail_choice(where, o->name, value, list);
           }
+          check_string_option(*o, value, where);
           cfg.*member = value;
         }
       },
@@ -211,18 +232,34 @@ void with_yaml_errors(const std::string& file, const std::function<void()>& walk
   }
 }
 
+// What a YAML node is, for "got ..." in messages.
+static std::string node_kind(const YAML::Node& n) {
+  if (!n.IsDefined() || n.IsNull()) return "nothing";
+  if (n.IsSequence()) return "a list";
+  if (n.IsMap()) return "a mapping";
+  return cat("the value ", quoted(n.Scalar()));
+}
+
 void apply_yaml(TrainConfig& cfg, const YAML::Node& map, const std::string& file) {
-  if (!map.IsMap()) fail(file, ":", map.Mark().line + 1, ": expected a mapping of option: value");
-  with_yaml_errors(file, [&] {
-    for (auto it = map.begin(); it != map.end(); ++it) {
-      std::string key = it->first.as<std::string>();
-      std::string where = cat(file, ":", it->first.Mark().line + 1);
-      if (!it->second.IsScalar()) {
-        if (find_option(key)) fail(where, ": ", key, ": expected a single value, not a list or mapping");
-      }
-      set_option(cfg, key, it->second.IsScalar() ? it->second.Scalar() : std::string(), where);
-    }
-  });
+  if (!map.IsMap())
+    fail(file, ":", map.Mark().line + 1, ": got ", node_kind(map), ", expected a mapping of option: value");
+  std::vector<std::pair<std::string, int>> seen;  // canonical option -> line, to catch a key given twice
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    std::string where = cat(file, ":", it->first.Mark().line + 1);
+    if (!it->first.IsScalar())
+      fail(where, ": a key is ", node_kind(it->first), ", expected an option name (rnn_size: 128)");
+    std::string key = it->first.Scalar();
+    const OptionSpec* o = find_option(key);
+    if (!o) set_option(cfg, key, "", where);  // throws "unknown option" with a suggestion
+    for (const auto& [name, line] : seen)
+      if (name == o->name)
+        fail(where, ": ", key, ": given twice (first at line ", line, "); expected each option once");
+    seen.emplace_back(o->name, it->first.Mark().line + 1);
+    if (!it->second.IsScalar())
+      fail(where, ": ", key, ": got ", node_kind(it->second), ", expected a single value",
+           std::holds_alternative<std::string TrainConfig::*>(o->field) ? " (write \"\" for an empty string)" : "");
+    set_option(cfg, key, it->second.Scalar(), where);
+  }
 }
 
 void apply_yaml_file(TrainConfig& cfg, const std::string& path) {
@@ -237,8 +274,8 @@ void apply_yaml_text(TrainConfig& cfg, const std::string& text, const std::strin
   } catch (const YAML::Exception& e) {
     fail(file, ":", e.mark.line + 1, ": invalid YAML: ", e.msg);
   }
-  if (root.IsNull()) return;
-  apply_yaml(cfg, root, file);
+  if (root.IsNull()) fail(file, ": empty; expected a mapping of option: value (rnn_size: 128)");
+  with_yaml_errors(file, [&] { apply_yaml(cfg, root, file); });
 }
 
 void validate(const TrainConfig& cfg) {

@@ -147,8 +147,107 @@ void replace_symlink(const std::string& target, const std::string& link) {
   ::unlink(tmp.c_str());
   if (::symlink(target.c_str(), tmp.c_str()) != 0)
     fail(link, ": cannot create link: ", std::strerror(errno));
-  if (::rename(tmp.c_str(), link.c_str()) != 0)
-    fail(link, ": cannot replace link: ", std::strerror(errno));
+  if (::rename(tmp.c_str(), link.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    fail(link, ": cannot replace link: ", std::strerror(err));
+  }
+}
+
+bool file_id(const std::string& path, FileId* id) {
+  struct stat st;
+  if (path.empty() || ::stat(path.c_str(), &st) != 0) return false;
+  id->dev = static_cast<unsigned long long>(st.st_dev);
+  id->ino = static_cast<unsigned long long>(st.st_ino);
+  return true;
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+  FileId ia, ib;
+  return file_id(a, &ia) && file_id(b, &ib) && ia == ib;
+}
+
+bool is_within(const std::string& path, const std::string& dir) {
+  FileId d;
+  if (!file_id(dir, &d)) return false;
+  std::error_code ec;
+  fs::path p = fs::weakly_canonical(fs::absolute(path), ec);  // where the file really is (symlinks resolved)
+  if (ec) p = fs::absolute(path).lexically_normal();
+  for (;;) {
+    FileId i;
+    if (file_id(p.string(), &i) && i == d) return true;
+    if (!p.has_relative_path()) return false;  // reached "/"
+    p = p.parent_path();
+  }
+}
+
+namespace {
+bool has_bytes_at(std::ifstream& in, std::streamoff at, const char* sig, size_t n) {
+  std::string head(n, '\0');
+  in.clear();
+  return in.seekg(at) && in.read(&head[0], static_cast<std::streamsize>(n)) && head.compare(0, n, sig, n) == 0;
+}
+bool starts_with_bytes(const std::string& path, const char* sig, size_t n) {
+  std::ifstream in(path, std::ios::binary);
+  return has_bytes_at(in, 0, sig, n);
+}
+}  // namespace
+
+// HDF5 looks for its superblock at 0, 512, 1024, 2048, ... (after a user block,
+// where charnn keeps its seal: 4096).
+bool has_hdf5_signature(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  for (std::streamoff at = 0; in; at = at == 0 ? 512 : 2 * at)
+    if (has_bytes_at(in, at, "\x89HDF\r\n\x1a\n", 8)) return true;
+  return false;
+}
+bool has_png_signature(const std::string& path) { return starts_with_bytes(path, "\x89PNG\r\n\x1a\n", 8); }
+
+void check_output_path(const OutputPath& out, const std::vector<std::string>& inputs) {
+  const std::string name = out.flag.empty() ? out.path : cat(out.flag, " ", out.path);
+  if (out.path.empty()) fail(out.flag, ": empty path, expected a ", out.what, " path");
+  struct stat lst;
+  const bool present = ::lstat(out.path.c_str(), &lst) == 0;
+  const bool is_link = present && S_ISLNK(lst.st_mode);
+  // Rule 1: never an input. A link output replaces the link, not what it points
+  // to, so only the link itself is compared (an input given as that very link
+  // is read through it and is not touched either).
+  if (present && !(out.kind == OutputKind::Link && is_link)) {
+    for (const auto& in : inputs) {
+      if (in.empty() || !same_file(out.path, in)) continue;
+      if (in == out.path) fail(name, ": is also an input; writing the ", out.what, " there would destroy it");
+      fail(name, ": is the same file as the input ", in,
+           " (the same inode: another spelling of its path, a symlink or a hard link); writing the ", out.what,
+           " there would destroy it");
+    }
+  }
+  // Rule 2: what is there already.
+  if (out.kind == OutputKind::Directory) {
+    struct stat st;
+    if (::stat(out.path.c_str(), &st) == 0 && !S_ISDIR(st.st_mode))
+      fail(name, ": exists and is not a directory; expected a ", out.what);
+    if (present && is_link && ::stat(out.path.c_str(), &st) != 0)
+      fail(name, ": is a dangling symlink; expected a ", out.what);
+    return;
+  }
+  require_writable_parent(out.path);
+  if (!present) return;
+  if (out.kind == OutputKind::Link) {
+    if (!is_link) {
+      fail(name, ": exists and is not a symlink (", S_ISDIR(lst.st_mode) ? "a directory" : "a file",
+           "); refusing to replace it with a link: remove it or choose another path");
+    }
+    return;
+  }
+  struct stat st;
+  if (::stat(out.path.c_str(), &st) != 0) return;  // a dangling symlink: nothing behind it to lose
+  if (S_ISDIR(st.st_mode)) fail(name, ": is a directory; expected a ", out.what, " file path");
+  if (!S_ISREG(st.st_mode)) fail(name, ": exists and is not a regular file; refusing to write the ", out.what, " there");
+  if (out.needs_force && !out.force) fail(name, ": output exists; pass --force to overwrite it");
+  if (st.st_size == 0) return;  // nothing to lose (mktemp's files)
+  if (out.is_ours && !out.is_ours(out.path))
+    fail(name, ": exists and is not a ", out.what, " written by charnn; refusing to replace it",
+         out.needs_force ? " even with --force" : "", " (remove it or choose another path)");
 }
 
 ScratchFiles::~ScratchFiles() {

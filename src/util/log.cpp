@@ -26,6 +26,21 @@ void clear_transient() {
   g_transient = false;
 }
 
+// A diagnostic is one line: a control character in it (a newline in a path, the
+// raw byte a parser quotes) is written as an escape, never as itself.
+std::string one_line(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else if (c < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", c);
+    else out += static_cast<char>(c);
+  }
+  return out;
+}
+
 }  // namespace
 
 void set_rank(int rank, int size) {
@@ -40,7 +55,7 @@ void line(Level level, Who who, const std::string& text) {
   const std::string prefix = who == Who::Rank ? rank_prefix() : std::string();
   std::lock_guard<std::mutex> lock(g_mutex);
   clear_transient();
-  fmt::print(stderr, "charnn: {}{}{}\n", tag(level), prefix, text);
+  fmt::print(stderr, "charnn: {}{}{}\n", tag(level), prefix, one_line(text));
   std::fflush(stderr);
 }
 

@@ -10,7 +10,9 @@
 // *rank* line (this rank's own state: its GPU, its teardown, its error) is
 // printed by every rank that has it, prefixed "[rank r] " when the job has
 // more than one rank. The live progress bar (util/progress) is drawn through
-// here too, so a log line never lands in the middle of it.
+// here too, so a log line never lands in the middle of it. A line is always one
+// line: control characters in its text (a newline in a path, a raw byte a parser
+// quotes) are written as escapes (\n, \x01).
 #pragma once
 #include <string>
 #include <utility>

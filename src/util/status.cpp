@@ -35,4 +35,11 @@ std::string quoted(const std::string& s) {
   return out + "'";
 }
 
+std::string library_reason(const std::exception& e) {
+  std::string why = e.what();
+  if (const size_t at = why.find("] "); why.rfind("[json.exception.", 0) == 0 && at != std::string::npos)
+    why = why.substr(at + 2);
+  return why;
+}
+
 }  // namespace charnn

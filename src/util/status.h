@@ -35,6 +35,11 @@ template <typename... Args>
 //   try { ... } catch (const Error& e) { rethrow_with_context(path, e); }
 [[noreturn]] void rethrow_with_context(const std::string& context, const Error& e);
 
+// A library's exception text without its own tag: nlohmann's
+// "[json.exception.parse_error.101] parse error at line 1, ..." reads
+// "parse error at line 1, ...".
+std::string library_reason(const std::exception& e);
+
 // Human-readable byte count ("1.06 MB").
 std::string human_bytes(double bytes);
 // A string with control characters and quotes escaped, for error messages.

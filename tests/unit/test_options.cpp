@@ -261,5 +261,57 @@ TEST(Options, BooleansTakeTheUsualSpellingsOnly) {
 TEST(Options, AListOrMappingAsAKeyIsAnError) {
   TrainConfig cfg;
   EXPECT_EQ(error_of([&] { apply_yaml_text(cfg, "data: x.h5\n[rnn_size]: 3\n", "c.yaml"); }),
-            "c.yaml:2:1: expected a single value, not a list or mapping");
+            "c.yaml:2: a key is a list, expected an option name (rnn_size: 128)");
+}
+
+// A config file's every key and value is checked where it is read: one line,
+// "FILE:LINE: key: got ..., expected ...", never yaml-cpp's own text.
+TEST(Options, YamlShapesKeysAndDuplicatesNameFileLineAndKey) {
+  charnn::test::TempDir tmp;
+  struct Case {
+    const char* yaml;
+    std::string expected;  // after "FILE"
+  };
+  const Case cases[] = {
+      {"? [a, b]\n: 1\n", ":1: a key is a list, expected an option name (rnn_size: 128)"},
+      {"rnn_size: [16, 32]\n", ":1: rnn_size: got a list, expected a single value"},
+      {"model: {lstm: yes}\n", ":1: model: got a mapping, expected a single value"},
+      {"data: [c.h5]\n", ":1: data: got a list, expected a single value (write \"\" for an empty string)"},
+      {"rnn_size:\n", ":1: rnn_size: got nothing, expected a single value"},
+      {"rnn_size: 32\nrnn_size: 64\n", ":2: rnn_size: given twice (first at line 1); expected each option once"},
+      {"rnn_size: 32\nrnn-size: 64\n", ":2: rnn-size: given twice (first at line 1); expected each option once"},
+      {"", ": empty; expected a mapping of option: value (rnn_size: 128)"},
+      {"- rnn_size\n- 32\n", ":1: got a list, expected a mapping of option: value"},
+      {"just words\n", ":1: got the value 'just words', expected a mapping of option: value"},
+      {"savefile: a/b\n", ":1: savefile = 'a/b': expected a file name stem: no '/', no control characters, not "
+                          "starting with '.', at most 100 bytes"},
+      {"sample_temperatures: 0.5,x\n",
+       ":1: sample_temperatures = '0.5,x': expected comma-separated positive numbers"},
+  };
+  for (const Case& c : cases) {
+    const std::string path = tmp.file("bad.yaml", c.yaml);
+    TrainConfig cfg;
+    EXPECT_EQ(error_of([&] { apply_yaml_file(cfg, path); }), path + c.expected) << c.yaml;
+  }
+  const std::string tabs = tmp.file("tabs.yaml", "model: lstm\n\trnn_size: 3\n");
+  TrainConfig cfg;
+  const std::string e = error_of([&] { apply_yaml_file(cfg, tabs); });
+  EXPECT_EQ(e.rfind(tabs + ":", 0), 0u) << e;
+  EXPECT_EQ(e.find("yaml-cpp"), std::string::npos) << e;
+}
+
+TEST(Options, SavefileIsAPlainFileNameStem) {
+  TrainConfig cfg;
+  for (const char* ok : {"lstm", "my_model-2", "v1.5", "-x", "my model", "x\"; touch PWNED; \"", ""}) {
+    EXPECT_EQ(error_of([&] { set_option(cfg, "savefile", ok, "--savefile"); }), "") << ok;
+    EXPECT_EQ(cfg.savefile, ok);
+  }
+  for (const char* bad : {"a/b", "/abs", ".hidden", "tab\there", "..", "x\ny", "del\x7f"}) {
+    const std::string e = error_of([&] { set_option(cfg, "savefile", bad, "--savefile"); });
+    EXPECT_EQ(e.rfind(std::string("--savefile: savefile = ") + quoted(bad) + ": expected a file name stem", 0), 0u)
+        << bad << ": " << e;
+  }
+  EXPECT_NE(error_of([&] { set_option(cfg, "savefile", std::string(101, 'a'), "--savefile"); }), "");
+  EXPECT_EQ(error_of([&] { set_option(cfg, "checkpoint_dir", "", "--checkpoint_dir"); }),
+            "--checkpoint_dir: checkpoint_dir = '': expected a directory path");
 }

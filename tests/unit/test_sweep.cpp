@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -342,8 +343,9 @@ TEST(SweepSpec, CountsAreWholeNumbersInRangeBeforeAnythingIsBuilt) {
   std::string grid = "base: {data: x.h5}\nsweep:\n  parameters:\n";
   for (const char* k : {"rnn_size", "seq_length", "batch_size", "num_layers", "embedding_size", "seed"})
     grid += std::string("    ") + k + ": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n";
-  const SweepSpec big = parse_sweep_spec(grid, "s.yaml");
-  EXPECT_EQ(error_of([&] { expand_trials(big); }), "s.yaml: more than 100000 trials; reduce the grid");
+  EXPECT_EQ(error_of([&] { parse_sweep_spec(grid, "s.yaml"); }),
+            "s.yaml: sweep.parameters: a grid of 10 x 10 x 10 x 10 x 10 x 10 = 1000000 trials, expected at most "
+            "100000; reduce the lists or use method random");
 }
 
 TEST(SweepSpec, IntUniformEndsAreCheckedAsIntegers) {
@@ -356,33 +358,33 @@ TEST(SweepSpec, IntUniformEndsAreCheckedAsIntegers) {
     EXPECT_LE(t.config.seed, 1000002);
   }
   EXPECT_EQ(error_of([&] { parse_sweep_spec(spec + "max_epochs: {int_uniform: [0, 1e300]}\n", "s.yaml"); }),
-            "s.yaml:6: int_uniform: expected [low, high] holding a whole number, both within 64-bit integers");
+            "s.yaml:6: max_epochs: int_uniform: [0, 1e+300], expected both ends within 64-bit integers");
 }
 
 TEST(SweepSpec, AListOrMappingWhereAValueBelongsIsAnError) {
   const std::string sweep = "sweep: {parameters: {dropout: [0.1]}}\n";
   EXPECT_EQ(error_of([&] { parse_sweep_spec("base: {data: x.h5}\n? {a: 1}\n: 2\n" + sweep, "s.yaml"); }),
-            "s.yaml:2:3: expected a single value, not a list or mapping");
+            "s.yaml:2: a key: got a mapping, expected a word such as name, base_config, base, sweep or slurm");
   EXPECT_EQ(error_of([&] { parse_sweep_spec("name: [a, b]\nbase: {data: x.h5}\n" + sweep, "s.yaml"); }),
-            "s.yaml:1:7: expected a single value, not a list or mapping");
+            "s.yaml:1: name: got a list, expected one word (letters, digits and . _ -)");
   EXPECT_EQ(error_of([&] { parse_sweep_spec("base:\n  data: x.h5\n  [rnn_size]: 3\n" + sweep, "s.yaml"); }),
-            "s.yaml:3:3: expected a single value, not a list or mapping");
+            "s.yaml:3: base: a key: got a list, expected an option name (rnn_size: 128)");
 }
 
 TEST(SweepTable, TrialsCsvIdsAndFieldCountsAreChecked) {
-  const std::vector<TrialRow> rows = parse_trials_csv("id,lr\n\n0,0.1\n7,\"0.5,1\"\n", "sw");
+  const std::vector<TrialRow> rows = parse_trials_csv("id,learning_rate\n\n0,0.1\n7,\"0.5,1\"\n", "sw");
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[1].id, 7);
   EXPECT_EQ(rows[1].dir, "sw/trials/0007");
-  EXPECT_EQ(rows[1].params, (std::vector<std::pair<std::string, std::string>>{{"lr", "0.5,1"}}));
-  EXPECT_EQ(error_of([] { parse_trials_csv("id,lr\n0,0.1\nx,0.2\n", "sw"); }),
+  EXPECT_EQ(rows[1].params, (std::vector<std::pair<std::string, std::string>>{{"learning_rate", "0.5,1"}}));
+  EXPECT_EQ(error_of([] { parse_trials_csv("id,learning_rate\n0,0.1\nx,0.2\n", "sw"); }),
             "sw/trials.csv:3: id = 'x': expected a trial number in [0, 99999]");
-  EXPECT_EQ(error_of([] { parse_trials_csv("id,lr\n12abc,0.1\n", "sw"); }),
+  EXPECT_EQ(error_of([] { parse_trials_csv("id,learning_rate\n12abc,0.1\n", "sw"); }),
             "sw/trials.csv:2: id = '12abc': expected a trial number in [0, 99999]");
-  EXPECT_EQ(error_of([] { parse_trials_csv("id,lr\n-1,0.1\n", "sw"); }),
+  EXPECT_EQ(error_of([] { parse_trials_csv("id,learning_rate\n-1,0.1\n", "sw"); }),
             "sw/trials.csv:2: id = '-1': expected a trial number in [0, 99999]");
   // A short row followed by a long one overflowed the table's column widths.
-  EXPECT_EQ(error_of([] { parse_trials_csv("id,a\n0\n1,x\n", "sw"); }), "sw/trials.csv:2: 1 field; the header has 2");
+  EXPECT_EQ(error_of([] { parse_trials_csv("id,dropout\n0\n1,x\n", "sw"); }), "sw/trials.csv:2: 1 field; the header has 2");
 }
 
 TEST(SweepTable, JsonReplacesBytesThatAreNotUtf8) {
@@ -402,4 +404,202 @@ TEST(TrialStatus, NumbersAreCheckedBeforeTheyAreConverted) {
   EXPECT_EQ(error_of([] { parse_trial_status("{\"restarts\": -1}", "t/s.json"); }),
             "t/s.json: restarts = -1: expected a whole number in [0, 9223372036854775807]");
   EXPECT_EQ(error_of([] { parse_trial_status("[]", "t/s.json"); }), "t/s.json: expected a JSON object, not array");
+}
+
+// Every value of a spec is checked where it is read: a list or a mapping where
+// a word belongs, a key that is not a word, a key given twice. The message is one
+// line, "FILE:LINE: what: got ..., expected ...", with no yaml-cpp text in it.
+TEST(SweepSpec, ShapesAndKeysOfEveryValueAreChecked) {
+  TempDir tmp;
+  struct Case {
+    const char* yaml;
+    std::string expected;  // after "FILE:"
+  };
+  const Case cases[] = {
+      {"base: {data: x.h5}\nsweep:\n  method: [grid]\n  parameters: {dropout: [0.1]}\n",
+       "3: method: got a list, expected grid or random"},
+      {"name: [x]\nbase: {data: x.h5}\nsweep: {parameters: {dropout: [0.1]}}\n",
+       "1: name: got a list, expected one word (letters, digits and . _ -)"},
+      {"? [a, b]\n: 1\nbase: {data: x.h5}\n", "1: a key: got a list, expected a word such as name, base_config, "
+                                              "base, sweep or slurm"},
+      {"base: {data: x.h5}\nsweep:\n  parameters:\n    ? [rnn_size]\n    : [16]\n",
+       "4: parameters: a key: got a list, expected an option name (rnn_size: [128, 256])"},
+      {"base: {data: x.h5}\nsweep:\n  parameters: {dropout: [0.1]}\nslurm: {partition: [gpu]}\n",
+       "4: slurm.partition: got a list, expected one value"},
+      {"base: {data: x.h5}\nsweep:\n  parameters:\n    rnn_size: [16]\n    rnn-size: [32]\n",
+       "5: rnn_size: swept twice; expected each option once"},
+      {"base: {data: x.h5}\nsweep:\n  method: grid\n  method: random\n  parameters: {dropout: [0.1]}\n",
+       "4: method: given twice (first at line 3); expected it once"},
+      {"base: {data: x.h5}\nsweep:\n  method: random\n  trials: 2\n  seed: -1\n  parameters: {dropout: [0.1]}\n",
+       "5: seed = '-1': expected a whole number >= 0"},
+      {"base: {data: x.h5}\nsweep: {parameters: {dropout: [0.1]}}\nslurm: {ranks: 1e30}\n",
+       "3: slurm.ranks = '1e30': expected a whole number >= 1"},
+  };
+  for (const Case& c : cases) {
+    const std::string path = tmp.file("bad.yaml", c.yaml);
+    const std::string e = error_of([&] { load_sweep_spec(path); });
+    EXPECT_EQ(e, path + ":" + c.expected) << c.yaml;
+  }
+}
+
+TEST(SweepSpec, RangesMustHoldWhatTheyDraw) {
+  TempDir tmp;
+  auto spec = [&](const std::string& params) {
+    return tmp.file("r.yaml", "base: {data: x.h5}\nsweep:\n  method: random\n  trials: 3\n  parameters:\n    " +
+                                  params + "\n");
+  };
+  std::string path = spec("num_layers: {int_uniform: [1.2, 1.8]}");
+  EXPECT_EQ(error_of([&] { load_sweep_spec(path); }),
+            path + ":6: num_layers: int_uniform: [1.2, 1.8] holds no whole number, expected a range with one");
+  path = spec("dropout: {int_uniform: [0.2, 0.8]}");
+  EXPECT_NE(error_of([&] { load_sweep_spec(path); }).find("holds no whole number"), std::string::npos);
+  path = spec("rnn_size: {uniform: [16, 64]}");
+  EXPECT_EQ(error_of([&] { load_sweep_spec(path); }),
+            path + ":6: rnn_size: uniform: rnn_size takes whole numbers, expected {int_uniform: [low, high]}");
+  path = spec("model: {uniform: [0, 1]}");
+  EXPECT_NE(error_of([&] { load_sweep_spec(path); }).find("model is not a number"), std::string::npos);
+  path = spec("dropout: {uniform: [0.1, .nan]}");
+  EXPECT_NE(error_of([&] { load_sweep_spec(path); }).find("expected a finite number"), std::string::npos);
+  // A range with whole numbers inside draws only those, both ends included.
+  path = spec("num_layers: {int_uniform: [0.5, 2.5]}");
+  std::set<std::string> drawn;
+  for (const Trial& t : expand_trials(load_sweep_spec(path))) drawn.insert(t.values[0].second);
+  for (const auto& v : drawn) EXPECT_TRUE(v == "1" || v == "2") << v;
+}
+
+TEST(SweepSpec, TooManyTrialsIsAnErrorBeforeAnythingIsExpanded) {
+  TempDir tmp;
+  std::string grid = "base: {data: x.h5}\nsweep:\n  parameters:\n";
+  for (const char* k : {"rnn_size", "num_layers", "embedding_size", "seq_length", "batch_size", "seed", "keep_last"})
+    grid += std::string("    ") + k + ": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n";
+  const std::string path = tmp.file("grid.yaml", grid);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(error_of([&] { load_sweep_spec(path); }),
+            path + ": sweep.parameters: a grid of 10 x 10 x 10 x 10 x 10 x 10 x 10 = 10000000 trials, expected at "
+                   "most 100000; reduce the lists or use method random");
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 5.0);
+  const std::string random = tmp.file(
+      "random.yaml", "base: {data: x.h5}\nsweep:\n  method: random\n  trials: 10000000\n  parameters: {dropout: [0.1]}\n");
+  EXPECT_EQ(error_of([&] { load_sweep_spec(random); }),
+            random + ":4: trials = '10000000': expected a whole number in [1, 100000]");
+}
+
+namespace {
+
+// A planned two-trial sweep in `dir`, for corrupting one file at a time.
+std::string planned_sweep(const TempDir& tmp) {
+  const std::string spec = tmp.file("s.yaml", "base: {data: x.h5}\nsweep:\n  parameters: {dropout: [0.0, 0.1]}\n");
+  const std::string dir = tmp / "sw";
+  plan_sweep(load_sweep_spec(spec), {dir, false, "charnn"});
+  return dir;
+}
+
+}  // namespace
+
+TEST(SweepTable, EveryFieldOfTrialsCsvIsChecked) {
+  TempDir tmp;
+  const std::string dir = planned_sweep(tmp);
+  const std::string csv = dir + "/trials.csv";
+  EXPECT_EQ(read_sweep(dir).size(), 2u);
+  struct Case {
+    const char* text;
+    std::string expected;  // after "DIR/trials.csv"
+  };
+  const Case cases[] = {
+      {"id,dropout\nx,0.0\n", ":2: id = 'x': expected a trial number in [0, 99999]"},
+      {"id,dropout\n-1,0.0\n", ":2: id = '-1': expected a trial number in [0, 99999]"},
+      {"id,dropout\n0\n", ":2: 1 field; the header has 2"},
+      {"id,dropout\n0,0.0\n0,0.1\n", ":3: id: trial 0 is listed twice"},
+      {"trial;dropout\n0;0.0\n", ":1: first column 'trial;dropout', expected 'id' (is this a trials.csv from "
+                                 "'charnn sweep plan'?)"},
+      {"id,dropuot\n0,0.0\n", ":1: column 2 'dropuot': expected the name of a swept train option"},
+      {"", ":1: empty; expected the header 'id,<swept option>,...' that 'charnn sweep plan' writes"},
+      {"id,dropout\n", ": no trials listed (only a header)"},
+  };
+  for (const Case& c : cases) {
+    std::ofstream(csv, std::ios::trunc) << c.text;
+    EXPECT_EQ(error_of([&] { read_sweep(dir); }), csv + c.expected) << c.text;
+  }
+  std::ofstream(csv, std::ios::trunc) << "id,dropout\r\n0,0.0\r\n";  // edited on Windows: still read
+  EXPECT_EQ(read_sweep(dir).at(0).params.at(0).second, "0.0");
+}
+
+TEST(SweepTable, EveryFieldOfStatusJsonIsChecked) {
+  TempDir tmp;
+  const std::string dir = planned_sweep(tmp);
+  const std::string path = dir + "/trials/0000/status.json";
+  struct Case {
+    const char* json;
+    std::string expected;  // after "PATH: "
+  };
+  const Case cases[] = {
+      {"{\"status\": \"done\", ", "not valid JSON (parse error at line 1, column 20: syntax error while parsing "
+                                  "object key - unexpected end of input; expected string literal); expected the "
+                                  "object 'charnn train --trial-dir' writes"},
+      {"[\"done\"]", "expected a JSON object, not array"},
+      {"{\"status\": 3}", "status: got 3, expected a string"},
+      {"{\"status\": \"finished\"}", "status = 'finished': expected pending, running, done, failed or preempted"},
+      {"{\"restarts\": \"three\"}", "restarts = \"three\": expected a whole number in [0, 9223372036854775807]"},
+      {"{\"restarts\": -4}", "restarts = -4: expected a whole number in [0, 9223372036854775807]"},
+      {"{\"exit_code\": 1.5}", "exit_code = 1.5: expected a whole number in [-2147483648, 2147483647]"},
+      {"{\"best_val_loss\": \"low\"}", "best_val_loss: got \"low\", expected a finite number >= 0"},
+      {"{\"best_val_loss\": -1}", "best_val_loss: got -1, expected a finite number >= 0"},
+  };
+  for (const Case& c : cases) {
+    std::ofstream(path, std::ios::trunc) << c.json;
+    EXPECT_EQ(error_of([&] { read_sweep(dir); }), path + ": " + c.expected) << c.json;
+  }
+  // null is how JSON holds a loss that never became finite: no loss, not an error.
+  std::ofstream(path, std::ios::trunc) << "{\"status\": \"failed\", \"best_val_loss\": null, \"restarts\": 2}";
+  EXPECT_EQ(read_trial_status(dir + "/trials/0000").restarts, 2);
+}
+
+TEST(SweepTable, MetricsLinesAreCheckedButALineBeingWrittenIsNot) {
+  TempDir tmp;
+  const std::string dir = planned_sweep(tmp);
+  const std::string path = dir + "/trials/0001/metrics.jsonl";
+  std::ofstream(path) << "{\"event\":\"val\",\"iter\":2,\"val_loss\":1.5,\"epoch\":0.5}\n{\"event\":\"va";
+  EXPECT_EQ(read_sweep(dir).at(0).best_val_loss, 1.5);  // the unfinished last line is skipped
+  std::ofstream(path, std::ios::trunc) << "{\"event\":\"val\",\"iter\":2,\"val_loss\":\"x\"}\n";
+  EXPECT_EQ(error_of([&] { read_sweep(dir); }), path + ":1: val_loss: got \"x\", expected a finite number >= 0");
+  std::ofstream(path, std::ios::trunc) << "{\"event\":\"train\",\"iter\":-3,\"loss\":2}\n";
+  EXPECT_EQ(error_of([&] { read_sweep(dir); }), path + ":1: iter: got -3, expected an integer >= 0");
+  std::ofstream(path, std::ios::trunc) << "[1, 2]\n{\"event\":\"val\"}\n";
+  EXPECT_EQ(error_of([&] { read_sweep(dir); }), path + ":1: got [1,2], expected a JSON object (one per line)");
+  std::ofstream(path, std::ios::trunc) << "not json\n{\"event\":\"val\"}\n";
+  EXPECT_EQ(error_of([&] { read_sweep(dir); }), path + ":1: not a JSON object (metrics.jsonl holds one per line)");
+}
+
+TEST(SweepTable, ADirectoryThatIsNeitherASweepNorARunIsAnError) {
+  TempDir tmp;
+  fs::create_directories(tmp.path / "empty");
+  tmp.file("plain/README.md", "notes");
+  for (const std::string dir : {tmp / "empty", tmp / "plain"}) {
+    const std::string e = error_of([&] { read_run(dir); });
+    EXPECT_EQ(e, dir + ": neither a sweep directory (no trials.csv) nor a run directory (no config.yaml, "
+                       "metrics.jsonl, status.json or checkpoints)");
+    EXPECT_EQ(error_of([&] { best_checkpoint(dir); }), e);
+    EXPECT_FALSE(is_run_dir(dir));
+  }
+  EXPECT_NE(error_of([&] { require_sweep_or_run_dir(tmp / "missing"); }).find("not a directory"), std::string::npos);
+  tmp.file("run/metrics.jsonl", "");
+  EXPECT_TRUE(is_run_dir(tmp / "run"));
+  EXPECT_EQ(read_run(tmp / "run").status, TrialState::pending);
+}
+
+TEST(SweepPlan, ReplansOnlyASweepDirectoryAndNeverOverAnInput) {
+  TempDir tmp;
+  const std::string spec = tmp.file("s.yaml", "base: {data: x.h5}\nsweep:\n  parameters: {dropout: [0.0]}\n");
+  const SweepSpec s = load_sweep_spec(spec);
+  tmp.file("plain/README.md", "notes");
+  EXPECT_EQ(error_of([&] { plan_sweep(s, {tmp / "plain", true, "charnn"}); }),
+            tmp / "plain" + ": exists and is not a sweep directory (no trials.csv); refusing to plan into it, even "
+                            "with --force: choose a new directory");
+  EXPECT_EQ(read_file(tmp / "plain/README.md"), "notes");
+  EXPECT_FALSE(fs::exists(tmp.path / "plain/trials.csv"));
+  EXPECT_NE(error_of([&] { plan_sweep(s, {spec, true, "charnn"}); }).find("--dir " + spec + ": is also an input"),
+            std::string::npos);
+  fs::create_directories(tmp.path / "empty");
+  EXPECT_EQ(plan_sweep(s, {tmp / "empty", true, "charnn"}).size(), 1u);  // an empty folder is as good as none
+  EXPECT_EQ(plan_sweep(s, {tmp / "empty", true, "charnn"}).size(), 1u);  // and re-planning a sweep still works
 }

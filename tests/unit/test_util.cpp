@@ -99,6 +99,14 @@ TEST(Log, ALineClearsTheProgressBarFirst) {
             "\r\033[K[####....] it 5/10\r\033[Kcharnn: val loss 1.5\n\r\033[K[########] it 10/10\n");
 }
 
+TEST(Log, AnErrorIsOneLineWhateverItsTextHolds) {
+  log::set_rank(0, 1);
+  testing::internal::CaptureStderr();
+  log::error("runs/a\nb.h5: invalid YAML: unknown escape character: \x01\x1b[2J");
+  EXPECT_EQ(testing::internal::GetCapturedStderr(),
+            "charnn: error: runs/a\\nb.h5: invalid YAML: unknown escape character: \\x01\\x1b[2J\n");
+}
+
 TEST(Status, ContextIsAddedOnce) {
   auto rethrow = [](const std::string& msg) {
     return error_of([&] {
@@ -122,4 +130,112 @@ TEST(ScratchFiles, RemovedOnEveryWayOut) {
                  fail("boom");
                }).empty());
   EXPECT_FALSE(fs::exists(a));
+}
+
+// check_output_path (util/fsutil.h): an output is never an input, whatever the
+// path's spelling, and an existing output is replaced only when it is what charnn
+// writes there.
+namespace {
+
+const char kHdf5Head[] = "\x89HDF\r\n\x1a\n and the rest of an HDF5 file";
+
+OutputPath h5_output(const std::string& path, bool force = true) {
+  return {path, "--output", "corpus cache", OutputKind::File, has_hdf5_signature, true, force};
+}
+
+}  // namespace
+
+TEST(OutputPath, AnInputIsRefusedUnderEverySpellingOfItsPath) {
+  TempDir d;
+  const std::string in = d.file("in.txt", "the corpus");
+  fs::create_directories(d.path / "sub");
+  ASSERT_EQ(::link(in.c_str(), (d / "hard.txt").c_str()), 0);
+  fs::create_symlink("in.txt", d.path / "soft.txt");
+  const OutputPath any{"", "--output", "corpus cache", OutputKind::File};
+  for (const std::string out : {in, d / "./in.txt", d / "sub/../in.txt", d / "hard.txt", d / "soft.txt"}) {
+    OutputPath o = any;
+    o.path = out;
+    const std::string e = error_of([&] { check_output_path(o, {d / "other.txt", in}); });
+    EXPECT_EQ(e.rfind("--output " + out + ": is ", 0), 0u) << out << ": " << e;
+    EXPECT_NE(e.find("would destroy it"), std::string::npos) << e;
+  }
+  EXPECT_TRUE(same_file(d / "hard.txt", in));
+  EXPECT_TRUE(same_file(d / "soft.txt", d / "./sub/../in.txt"));
+  EXPECT_FALSE(same_file(d / "missing", d / "missing"));  // nothing there is nobody's input
+  EXPECT_EQ(read_file(in), "the corpus");
+}
+
+TEST(OutputPath, AnExistingFileIsReplacedOnlyWhenItIsWhatCharnnWritesThere) {
+  TempDir d;
+  const std::string text = d.file("notes.txt", "my notes");
+  const std::string cache = d.file("c.h5", kHdf5Head);
+  const std::string empty = d.file("empty.h5", "");
+  EXPECT_EQ(error_of([&] { check_output_path(h5_output(d / "new.h5"), {}); }), "");
+  EXPECT_EQ(error_of([&] { check_output_path(h5_output(cache), {}); }), "");
+  EXPECT_EQ(error_of([&] { check_output_path(h5_output(empty), {}); }), "");  // nothing to lose
+  EXPECT_EQ(error_of([&] { check_output_path(h5_output(text), {}); }),
+            "--output " + text + ": exists and is not a corpus cache written by charnn; refusing to replace it "
+            "even with --force (remove it or choose another path)");
+  // Without --force, nothing that exists is replaced, ours or not.
+  EXPECT_EQ(error_of([&] { check_output_path(h5_output(cache, false), {}); }),
+            "--output " + cache + ": output exists; pass --force to overwrite it");
+  EXPECT_NE(error_of([&] { check_output_path(h5_output(d.path.string()), {}); }).find(": is a directory"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { check_output_path(h5_output(d / "nodir/x.h5"), {}); }).find("does not exist"),
+            std::string::npos);
+  // A symlink at the output is judged by what it points to; a dangling one hides nothing.
+  fs::create_symlink("notes.txt", d.path / "to-notes.h5");
+  EXPECT_NE(error_of([&] { check_output_path(h5_output(d / "to-notes.h5"), {}); }).find("is not a corpus cache"),
+            std::string::npos);
+  fs::create_symlink("nowhere.h5", d.path / "dangling.h5");
+  EXPECT_EQ(error_of([&] { check_output_path(h5_output(d / "dangling.h5"), {}); }), "");
+  EXPECT_TRUE(has_hdf5_signature(cache));
+  EXPECT_FALSE(has_hdf5_signature(text));
+  EXPECT_FALSE(has_png_signature(cache));
+  // After a user block (charnn's seal: 4096 bytes) HDF5 finds its signature at a
+  // power of two from 512; anywhere else it is not an HDF5 file.
+  const std::string sealed = d.file("sealed.h5", std::string(4096, 's') + kHdf5Head);
+  EXPECT_TRUE(has_hdf5_signature(sealed));
+  EXPECT_TRUE(has_hdf5_signature(d.file("at512.h5", std::string(512, 's') + kHdf5Head)));
+  EXPECT_FALSE(has_hdf5_signature(d.file("at100.h5", std::string(100, 's') + kHdf5Head)));
+  EXPECT_FALSE(has_hdf5_signature(d.file("short.h5", "\x89HD")));
+}
+
+TEST(OutputPath, ALinkReplacesOnlyALink) {
+  TempDir d;
+  const std::string ck = d.file("ck.h5", kHdf5Head);
+  fs::create_symlink("ck.h5", d.path / "best.h5");
+  const OutputPath link{d / "best.h5", "--link", "link", OutputKind::Link};
+  // The link itself is replaced, not what it points to: pointing at an input is fine.
+  EXPECT_EQ(error_of([&] { check_output_path(link, {ck}); }), "");
+  OutputPath file = link;
+  file.path = ck;
+  EXPECT_EQ(error_of([&] { check_output_path(file, {}); }),
+            "--link " + ck + ": exists and is not a symlink (a file); refusing to replace it with a link: remove it "
+            "or choose another path");
+  file.path = d.path.string();
+  EXPECT_NE(error_of([&] { check_output_path(file, {}); }).find("(a directory)"), std::string::npos);
+  // And a failed replacement leaves no hidden temporary link behind.
+  EXPECT_NE(error_of([&] { replace_symlink("ck.h5", d.path.string()); }), "");
+  EXPECT_FALSE(fs::exists(fs::symlink_status(temp_path_for(d.path.string()))));
+}
+
+TEST(OutputPath, ADirectoryOutputMustBeADirectoryAndNoInput) {
+  TempDir d;
+  const std::string data = d.file("c.h5", kHdf5Head);
+  const OutputPath dir{d / "run", "checkpoint_dir", "run directory", OutputKind::Directory};
+  EXPECT_EQ(error_of([&] { check_output_path(dir, {data}); }), "");  // created later
+  OutputPath onto = dir;
+  onto.path = data;
+  EXPECT_NE(error_of([&] { check_output_path(onto, {data}); }).find("checkpoint_dir " + data + ": is also an input"),
+            std::string::npos);
+  onto.path = d.file("notes.txt", "x");
+  EXPECT_EQ(error_of([&] { check_output_path(onto, {data}); }),
+            "checkpoint_dir " + onto.path + ": exists and is not a directory; expected a run directory");
+  fs::create_directories(d.path / "run");
+  const std::string inside = d.file("run/lm_lstm_epoch1.00_2.0000.h5", kHdf5Head);
+  fs::create_symlink("lm_lstm_epoch1.00_2.0000.h5", d.path / "run/latest");
+  EXPECT_TRUE(is_within(inside, d / "run"));
+  EXPECT_TRUE(is_within(d / "run/latest", d / "./run"));
+  EXPECT_FALSE(is_within(data, d / "run"));
 }
