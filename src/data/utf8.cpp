@@ -22,6 +22,11 @@ void append_utf8(std::string& out, uint32_t cp) {
   }
 }
 
+bool is_valid_utf8(const std::string& s) {
+  Utf8Decoder dec;
+  return dec.decode(reinterpret_cast<const unsigned char*>(s.data()), s.size(), [](uint32_t) {}) && dec.finish();
+}
+
 std::u32string decode_utf8(const std::string& s, const std::string& what) {
   std::u32string out;
   Utf8Decoder dec;

@@ -47,6 +47,8 @@ class Utf8Decoder {
 
 // Append the UTF-8 encoding of `cp` to `out`.
 void append_utf8(std::string& out, uint32_t cp);
+// True when `s` is well-formed UTF-8 as a whole.
+bool is_valid_utf8(const std::string& s);
 // Decode a whole string; throws Error mentioning `what` on invalid UTF-8.
 std::u32string decode_utf8(const std::string& s, const std::string& what);
 

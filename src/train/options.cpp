@@ -9,6 +9,7 @@
 #include <sstream>
 #include <utility>
 
+#include "data/utf8.h"
 #include "util/fsutil.h"
 #include "util/status.h"
 
@@ -163,6 +164,9 @@ static void check_string_option(const OptionSpec& o, const std::string& value, c
   if (name == "checkpoint_dir" && value.empty()) bad("a directory path");
   if (name == "sample_temperatures") parse_double_list(value, cat(where, ": sample_temperatures"));
   if (value.find('\0') != std::string::npos) bad("text without NUL characters");
+  // A config is YAML, which is UTF-8 text: bytes that are not would be written
+  // back (a sweep trial's config.yaml) as U+FFFD, a different value.
+  if (!is_valid_utf8(value)) bad("UTF-8 text");
 }
 
 void set_option(TrainConfig& cfg, const std::string& key, const std::string& value, const std::string& where) {

@@ -110,8 +110,11 @@ assert 2.0 < val[0]["wall"] <= 4.2, val[0]["wall"]   # used the budget, stayed i
 PY
 # CHARNN_TEST_SLOWDOWN: a factor for this start-up allowance (scripts/sanitize.sh sets it).
 [ "$took" -lt $((12 * ${CHARNN_TEST_SLOWDOWN:-1})) ] || die "a 4 s budget took ${took}s (start-up included)"
-out=$("$CHARNN" train "${BUDGET[@]}" --max_seconds 4 --checkpoint_dir budget --resume auto 2>&1) || die "spent: $out"
-grep -q "max_seconds = 4 s already spent" <<<"$out" || die "resume with the budget spent: $out"
+# Spent: a budget below the wall time already used (over 2 s, asserted above). The
+# same 4 s may still fit one more iteration by the resumed process's estimate (its
+# run's average pace, not the last iteration's): measured under ASan, it ran two.
+out=$("$CHARNN" train "${BUDGET[@]}" --max_seconds 2 --checkpoint_dir budget --resume auto 2>&1) || die "spent: $out"
+grep -q "max_seconds = 2 s already spent" <<<"$out" || die "resume with the budget spent: $out"
 "$CHARNN" train "${BUDGET[@]}" --max_seconds 7 --checkpoint_dir budget --resume auto >/dev/null 2>&1 || die "more budget"
 "$PY" - budget/metrics.jsonl <<'PY' || die "budget across resumes"
 import json, sys

@@ -315,3 +315,16 @@ TEST(Options, SavefileIsAPlainFileNameStem) {
   EXPECT_EQ(error_of([&] { set_option(cfg, "checkpoint_dir", "", "--checkpoint_dir"); }),
             "--checkpoint_dir: checkpoint_dir = '': expected a directory path");
 }
+
+// Found by tests/fuzz (train_config): a value with bytes that are not UTF-8 was
+// accepted, then written back by to_yaml as U+FFFD (a different, longer value
+// that no longer passed its own check).
+TEST(Options, StringValuesAreUtf8) {
+  TrainConfig cfg;
+  EXPECT_EQ(error_of([&] { set_option(cfg, "savefile", "run\xa9", "--savefile"); }),
+            "--savefile: savefile = 'run\xa9': expected UTF-8 text");
+  EXPECT_EQ(error_of([&] { set_option(cfg, "data", "caf\xc3", "--data"); }), "--data: data = 'caf\xc3': expected UTF-8 text");
+  EXPECT_EQ(error_of([&] { set_option(cfg, "savefile", "caf\xc3\xa9", "--savefile"); }), "");
+  EXPECT_EQ(cfg.savefile, "caf\xc3\xa9");
+}
+
