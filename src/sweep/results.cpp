@@ -16,6 +16,7 @@
 #include "train/options.h"
 #include "util/csv.h"
 #include "util/fsutil.h"
+#include "util/json_text.h"
 #include "util/number.h"
 #include "util/process.h"
 #include "util/progress.h"
@@ -40,12 +41,6 @@ std::string best_in_dir(const std::string& dir, double* loss_out) {
   return best;
 }
 
-// A JSON value for messages: short, one line.
-std::string shown(const nlohmann::json& v) {
-  std::string t = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return t.size() > 40 ? t.substr(0, 37) + "..." : t;
-}
-
 // One line of metrics.jsonl, its fields checked where they are read:
 // "run/metrics.jsonl:12: val_loss: got "x", expected a finite number >= 0".
 struct MetricLine {
@@ -61,7 +56,7 @@ struct MetricLine {
     const nlohmann::json* v = get(key);
     if (!v) return def;
     if (!v->is_number() || !std::isfinite(v->get<double>()) || v->get<double>() < 0)
-      fail(where, ": ", key, ": got ", shown(*v), ", expected a finite number >= 0");
+      fail(where, ": ", key, ": got ", json_shown(*v), ", expected a finite number >= 0");
     return v->get<double>();
   }
   int64_t count(const char* key) const {
@@ -69,13 +64,13 @@ struct MetricLine {
     if (!v) return 0;
     if (!v->is_number_integer() || v->get<int64_t>() < 0 ||
         (v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)))
-      fail(where, ": ", key, ": got ", shown(*v), ", expected an integer >= 0");
+      fail(where, ": ", key, ": got ", json_shown(*v), ", expected an integer >= 0");
     return v->get<int64_t>();
   }
   std::string text(const char* key) const {
     const nlohmann::json* v = get(key);
     if (!v) return "";
-    if (!v->is_string()) fail(where, ": ", key, ": got ", shown(*v), ", expected a string");
+    if (!v->is_string()) fail(where, ": ", key, ": got ", json_shown(*v), ", expected a string");
     return v->get<std::string>();
   }
 };
@@ -97,7 +92,7 @@ void fill_from_metrics(TrialRow& r) {
       if (in.eof()) continue;  // the last line, without its newline yet: being written right now
       fail(where, ": not a JSON object (metrics.jsonl holds one per line)");
     }
-    if (!j.is_object()) fail(where, ": got ", shown(j), ", expected a JSON object (one per line)");
+    if (!j.is_object()) fail(where, ": got ", json_shown(j), ", expected a JSON object (one per line)");
     const MetricLine m{where, j};
     const std::string ev = m.text("event");
     r.wall_seconds = std::max(r.wall_seconds, m.number("wall", 0.0));

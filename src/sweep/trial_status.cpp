@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "util/fsutil.h"
+#include "util/json_text.h"
 #include "util/number.h"
 #include "util/status.h"
 
@@ -34,12 +35,6 @@ TrialState parse_trial_state(const std::string& word, const std::string& where) 
 
 namespace {
 
-// A JSON value for messages: short, one line.
-std::string shown(const nlohmann::json& v) {
-  std::string t = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return t.size() > 40 ? t.substr(0, 37) + "..." : t;
-}
-
 // Typed fields of status.json, each checked where it is read: "PATH: KEY: got X, expected Y".
 struct Fields {
   const std::string& path;
@@ -50,7 +45,7 @@ struct Fields {
     return it == j.end() ? nullptr : &*it;
   }
   [[noreturn]] void bad(const char* key, const nlohmann::json& v, const std::string& expected) const {
-    fail(path, ": ", key, ": got ", shown(v), ", expected ", expected);
+    fail(path, ": ", key, ": got ", json_shown(v), ", expected ", expected);
   }
   std::string text(const char* key, const std::string& def) const {
     const nlohmann::json* v = get(key);
@@ -73,7 +68,7 @@ struct Fields {
     } else if (v->is_number_float()) {
       n = whole_number(v->get<double>(), lo, hi);
     }
-    if (!n) fail(path, ": ", key, " = ", shown(*v), ": expected a whole number in [", lo, ", ", hi, "]");
+    if (!n) fail(path, ": ", key, " = ", json_shown(*v), ": expected a whole number in [", lo, ", ", hi, "]");
     return *n;
   }
   // A finite number >= 0; null (how JSON writes a loss that never became finite) reads as `none`.
