@@ -15,6 +15,7 @@ packages=(
   libgtest-dev
   python3-h5py python3-numpy   # tests read and write HDF5 files the way users' scripts do
   gnuplot-nox                  # charnn plot
+  chromium                     # tests open the HTML pages of neurons/report in headless Chromium
   clang libclang-rt-14-dev     # scripts/fuzz.sh: libFuzzer with ASan and UBSan
 )
 [ "${1:-}" = "--bench" ] && packages+=(python3-torch time jq)

@@ -1,0 +1,68 @@
+#include "viz/html.h"
+
+#include <nlohmann/json.hpp>
+
+namespace charnn::html {
+
+std::string escape(const std::string& s) {
+  // Through nlohmann first only for its UTF-8 repair: dump() of a string with
+  // error_handler_t::replace gives valid UTF-8; the quotes it adds are cut.
+  const std::string valid = nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const std::string text = nlohmann::json::parse(valid).get<std::string>();
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string script_json(const nlohmann::json& data) {
+  // ensure_ascii: every non-ASCII character becomes \uXXXX, so U+2028/U+2029
+  // (line terminators to old JS parsers) cannot appear raw; then '<' as \u003c
+  // keeps "</script>" and "<!--" out of the element.
+  const std::string j = data.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
+  std::string out;
+  out.reserve(j.size());
+  for (char c : j) {
+    if (c == '<') out += "\\u003c";
+    else out += c;
+  }
+  return out;
+}
+
+namespace {
+// Shared look: system fonts only (nothing to fetch), readable widths.
+const char* kBaseCss =
+    "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px;color:#222;background:#fff}"
+    "h1{font-size:20px;margin:0 0 12px}h2{font-size:16px;margin:20px 0 8px}"
+    "table{border-collapse:collapse}th,td{padding:3px 8px;border-bottom:1px solid #ddd;text-align:left}"
+    "th{background:#f4f4f4}code,pre,.mono{font-family:ui-monospace,'DejaVu Sans Mono',monospace}";
+}  // namespace
+
+std::string render(const Page& page) {
+  std::string out;
+  out.reserve(page.body.size() + page.script.size() + page.css.size() + 1024);
+  out += "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
+  out += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+         "script-src 'unsafe-inline'; img-src data:\">\n";
+  out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  out += "<title>" + escape(page.title) + "</title>\n<style>";
+  out += kBaseCss;
+  out += page.css;
+  out += "</style></head>\n<body>\n";
+  out += page.body;
+  out += "\n<script>\n";
+  out += page.script;
+  out += "\n</script>\n</body></html>\n";
+  return out;
+}
+
+}  // namespace charnn::html

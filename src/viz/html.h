@@ -1,0 +1,34 @@
+// src/viz/: the HTML pages charnn writes (`charnn neurons`, `charnn report`).
+// Every page is ONE self-contained file: inline CSS, JS and SVG, no fonts,
+// scripts or images fetched from anywhere, so it opens from disk on a cluster
+// login node with no network. The data a page shows is embedded once as JSON
+// and drawn by the page's own script; this header is the one way to escape
+// text and embed data, so no page hand-rolls either.
+#pragma once
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+
+namespace charnn::html {
+
+// `s` with & < > " ' replaced by entities: safe as element text and as a
+// quoted attribute value. Bytes that are not UTF-8 become U+FFFD.
+std::string escape(const std::string& s);
+
+// `data` as JSON that is safe inside <script type="application/json">:
+// "</" and "<!--" cannot end or confuse the script element, U+2028/U+2029
+// are escaped, and invalid UTF-8 becomes U+FFFD instead of throwing.
+std::string script_json(const nlohmann::json& data);
+
+struct Page {
+  std::string title;  // plain text; escaped here
+  std::string css;    // the page's own rules, after the shared ones
+  std::string body;   // HTML, already escaped by the caller
+  std::string script; // JS run at the end of <body>
+};
+
+// The whole document: <!doctype html>, charset, a Content-Security-Policy that
+// forbids every network fetch (default-src 'none'; inline style and script
+// only), the shared base style, then the page's parts.
+std::string render(const Page& page);
+
+}  // namespace charnn::html

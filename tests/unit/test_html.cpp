@@ -1,0 +1,32 @@
+// src/viz/html.h: the escaping every HTML page relies on.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "viz/html.h"
+
+namespace charnn {
+
+TEST(Html, EscapeMakesTextSafeAsElementTextAndQuotedAttribute) {
+  EXPECT_EQ(html::escape("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&#39;");
+  EXPECT_EQ(html::escape("plain text, é"), "plain text, é");
+  EXPECT_EQ(html::escape(std::string("x\xff y")), "x\xEF\xBF\xBD y");  // invalid byte -> U+FFFD
+}
+
+TEST(Html, ScriptJsonCannotCloseTheScriptElementAndReadsBack) {
+  nlohmann::json data = {{"text", "</script><!-- \xE2\x80\xA8 done"}, {"p", 0.25}};
+  const std::string s = html::script_json(data);
+  EXPECT_EQ(s.find('<'), std::string::npos);
+  EXPECT_EQ(s.find("\xE2\x80\xA8"), std::string::npos);  // U+2028 escaped
+  EXPECT_EQ(nlohmann::json::parse(s), data);
+}
+
+TEST(Html, PageForbidsNetworkFetchesAndEscapesItsTitle) {
+  const std::string page = html::render({"a <title>", "", "<p>x</p>", "let a = 1;"});
+  EXPECT_NE(page.find("default-src 'none'"), std::string::npos);
+  EXPECT_NE(page.find("<title>a &lt;title&gt;</title>"), std::string::npos);
+  EXPECT_NE(page.find("<p>x</p>"), std::string::npos);
+  EXPECT_NE(page.find("let a = 1;"), std::string::npos);
+}
+
+}  // namespace charnn
