@@ -521,7 +521,14 @@ struct LogWindow {
 };
 
 void start_lines(const Run& r, const GradReducer& reducer, RunDir& dir) {
+  // Where every rank landed (collective): host, node-local rank and size, threads.
+  const std::vector<RankPlace> places = r.c.size > 1 ? gather_places(r.blas_threads) : std::vector<RankPlace>();
   if (!r.lead) return;
+  nlohmann::json ranks = nlohmann::json::array();
+  for (const RankPlace& p : places)
+    ranks.push_back({{"host", p.host}, {"local_rank", p.local_rank}, {"local_size", p.local_size},
+                     {"threads", p.threads}});
+  if (!places.empty()) log::info("ranks: {}", describe_places(places));
   if (reducer.active())
     log::info("gradients all-reduced over {} rank(s) with {} in {} bucket(s){}", r.c.size, reducer.backend(),
               reducer.bucket_count(), r.cfg.overlap ? ", overlapped with backward" : "");
@@ -530,9 +537,11 @@ void start_lines(const Run& r, const GradReducer& reducer, RunDir& dir) {
             to_string(r.cfg.model), r.cfg.num_layers, r.cfg.rnn_size, r.fp.data.numel(), r.corpus->vocab().size(),
             r.c.size, r.cfg.batch_size, r.cfg.seq_length, r.layout.batches, r.total_iters, r.device.str(),
             r.blas_threads);
-  dir.metric({{"event", "start"}, {"iter", r.prog.iter}, {"world_size", r.c.size}, {"parameters", r.fp.data.numel()},
-              {"total_iters", r.total_iters}, {"batches_per_epoch", r.layout.batches},
-              {"resumed", !r.resume_path.empty()}});
+  nlohmann::json start = {{"event", "start"}, {"iter", r.prog.iter}, {"world_size", r.c.size},
+                          {"parameters", r.fp.data.numel()}, {"total_iters", r.total_iters},
+                          {"batches_per_epoch", r.layout.batches}, {"resumed", !r.resume_path.empty()}};
+  if (!places.empty()) start["ranks"] = ranks;
+  dir.metric(start);
 }
 
 // A "train" line of metrics.jsonl: the loss at this update, timings averaged over the window.

@@ -40,6 +40,9 @@ mpirun_n() {  # mpirun_n N CMD...
   mpirun --oversubscribe -np "$n" --bind-to none -x OPENBLAS_NUM_THREADS "$@"
 }
 
+# The MPI rank of a running rank process (from the environment mpirun gave it).
+rank_of() { tr '\0' '\n' </proc/"$1"/environ | sed -n 's/^OMPI_COMM_WORLD_RANK=//p'; }
+
 # Compare two checkpoints' model and optimizer arrays bit for bit.
 same_weights() {
   "$PY" - "$1" "$2" <<'PYEOF'

@@ -46,6 +46,29 @@ mpirun_n 2 "$CHARNN" train --data "$DATA" "${TINY[@]}" --max_iters $((iter + 3))
   --checkpoint_dir pre --resume auto >/dev/null 2>&1 || die "resume after preemption"
 pass "SIGUSR2 to one rank: all ranks stop together, checkpoint, exit 75, resume"
 
+# A frozen rank (SIGSTOP): MPI alone would wait for it forever. The other
+# rank's collective_timeout names it and aborts the job; nothing is left behind.
+mpirun_n 2 "$CHARNN" train --data "$DATA" "${TINY[@]}" --max_iters 100000 --eval_val_every 100000 \
+  --collective_timeout 10 --checkpoint_dir frozen > frozen.log 2>&1 &
+launcher=$!
+for _ in $(seq 600); do grep -q '"event":"train"' frozen/metrics.jsonl 2>/dev/null && break; sleep 0.1; done
+victim=$(for p in $(pgrep -x charnn); do if [ "$(readlink /proc/$p/cwd)" = "$WORK" ]; then echo $p; fi; done | tail -1)
+vrank=$(rank_of "$victim")
+[ -n "$vrank" ] || die "no rank process found"
+kill -STOP "$victim"
+start=$(date +%s)
+for _ in $(seq 400); do kill -0 $launcher 2>/dev/null || break; sleep 0.1; done
+if kill -0 $launcher 2>/dev/null; then kill -9 "$victim" $launcher; die "mpirun still running 40 s after a rank froze"; fi
+rc=0
+wait $launcher || rc=$?
+elapsed=$(( $(date +%s) - start ))
+[ $rc -ne 0 ] || die "mpirun exited 0 after a rank froze"
+pgrep -f "charnn train --data $DATA" >/dev/null && die "ranks left running"
+grep -qE "^charnn: error: \[rank $((1 - vrank))\] collective_timeout: allreduce.* started 1[0-9]\.[0-9] s ago .*no answer from rank $vrank \\($(hostname)\\): stopped, dead or unreachable; aborting the job" frozen.log ||
+  die "no collective_timeout line naming rank $vrank: $(cat frozen.log)"
+echo "  mpirun exited $rc, ${elapsed}s after SIGSTOP of rank $vrank (collective_timeout 10 s)"
+pass "SIGSTOP of one of 2 ranks: collective_timeout names it and ends the job within the timeout + a few seconds"
+
 export SLURM_NTASKS=3
 expect_error "SLURM_NTASKS=3 but the MPI world has 2 ranks" mpirun_n 2 -x SLURM_NTASKS "$CHARNN" train --data "$DATA" "${TINY[@]}" --max_iters 1
 SLURM_NTASKS=2 SLURM_PROCID=0 expect_error "not started by an MPI launcher" "$CHARNN" train --data "$DATA" "${TINY[@]}" --max_iters 1
