@@ -16,6 +16,7 @@ packages=(
   python3-h5py python3-numpy   # tests read and write HDF5 files the way users' scripts do
   gnuplot-nox                  # charnn plot
   clang libclang-rt-14-dev     # scripts/fuzz.sh: libFuzzer with ASan and UBSan
+  iproute2 util-linux          # tests/cluster/nodes.sh: two nodes as network namespaces (ip, nsenter, unshare)
 )
 [ "${1:-}" = "--bench" ] && packages+=(python3-torch time jq)
 
