@@ -30,9 +30,8 @@ trap '"$NODES" stop >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 MODEL=(--data "$tmp/ts.h5" --device cpu --rnn_size 128 --num_layers 2 --batch_size 8 --seq_length 50 --threads 1
        --progress lines --val_max_batches 1 --collective_timeout 120)
 
-wire_bytes() {  # bytes node2's eth0 has sent and received
-  local d=/sys/class/net/eth0/statistics
-  echo $(( $("$NODES" exec node2 cat $d/rx_bytes) + $("$NODES" exec node2 cat $d/tx_bytes) ))
+wire_bytes() {  # bytes node2's eth0 has received and sent
+  "$NODES" exec node2 awk '$1 == "eth0:" {print $2 + $10}' /proc/net/dev
 }
 run() {  # run NAME ITERS [mpirun placement...]: 4 ranks; prints the bytes node2's link carried
   local name=$1 n=$2; shift 2

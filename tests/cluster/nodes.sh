@@ -16,7 +16,8 @@
 # started one after another on a node share its network, and the same name,
 # but not mounts (a test that fills node2's disk mounts into the namespace of
 # a process already running there, /proc/PID/ns/mnt). The two nodes hang off a
-# bridge that lives in a third namespace, the switch: nothing is added to the
+# bridge that lives in a third namespace, the switch (address 10.213.0.254, name
+# ctl, where nodes-slurm.sh runs Slurm's controller): nothing is added to the
 # machine's own network namespace and no address leaves the namespaces made
 # here.
 #
@@ -43,11 +44,16 @@ netns() { echo "$P-$1"; }             # node1 -> chn-node1 (ip netns name)
 index() { echo "${1#node}"; }         # node1 -> 1
 
 # Runs CMD on NODE: its network namespace, a UTS namespace named NODE and a
-# mount namespace with the nodes' /etc/hosts.
+# mount namespace with the nodes' /etc/hosts and the node's own local disk at
+# $DIR/scratch (the same path on every node, a different directory on each:
+# Slurm's TmpFS, where its PMIx plugin makes per-step directories).
 on() {
   local node=$1; shift
-  ip netns exec "$(netns "$node")" unshare --uts --mount --propagation private -- \
-    sh -c 'hostname "$1" && mount --bind "$2" /etc/hosts && shift 2 && exec "$@"' sh "$node" "$DIR/hosts" "$@"
+  # nsenter, not `ip netns exec`: that one mounts a sysfs of the namespace over
+  # /sys, which hides /sys/fs/cgroup (slurmd needs it, nodes-slurm.sh).
+  nsenter --net="/run/netns/$(netns "$node")" unshare --uts --mount --propagation private -- \
+    sh -c 'hostname "$1" && mount --bind "$2" /etc/hosts && mount --bind "$3" "$4" && shift 4 && exec "$@"' \
+    sh "$node" "$DIR/hosts" "$DIR/scratch.$node" "$DIR/scratch" "$@"
 }
 
 print_env() {
@@ -65,8 +71,10 @@ is_up() {
 }
 
 write_files() {
-  { echo "127.0.0.1 localhost"; local n; for n in "${NODES[@]}"; do echo "$NET.$(index "$n") $n"; done; } >"$DIR/hosts"
+  { echo "127.0.0.1 localhost"; local n; for n in "${NODES[@]}"; do echo "$NET.$(index "$n") $n"; done
+    echo "$NET.254 ctl"; } >"$DIR/hosts"
   printf '%s slots=2\n' "${NODES[@]}" >"$DIR/hostfile"
+  mkdir -p "$DIR/scratch" "$DIR/scratch.node1" "$DIR/scratch.node2"
   # Open MPI calls the agent as `AGENT [options] HOST COMMAND...`, like ssh;
   # the command is shell text (ssh hands it to the remote shell too).
   cat >"$DIR/rsh" <<AGENT
@@ -82,7 +90,10 @@ make_switch() {
   ip netns exec "$SWITCH" true 2>/dev/null || ip netns add "$SWITCH" || die "ip netns add $SWITCH failed"
   ip -n "$SWITCH" link show br0 >/dev/null 2>&1 || ip -n "$SWITCH" link add br0 type bridge ||
     die "cannot create the bridge in $SWITCH"
-  ip -n "$SWITCH" link set br0 up || die "cannot bring the bridge up"
+  ip -n "$SWITCH" link set lo up && ip -n "$SWITCH" link set br0 up || die "cannot bring the bridge up"
+  # The switch's own address, for a controller (Slurm's, nodes-slurm.sh) beside the nodes.
+  ip -n "$SWITCH" addr show dev br0 | grep -q "inet $NET.254/" || ip -n "$SWITCH" addr add "$NET.254/24" dev br0 ||
+    die "cannot give the switch its address"
 }
 
 make_node() {
