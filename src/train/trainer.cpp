@@ -16,6 +16,7 @@
 #include "gpu/gpu.h"
 #include "parallel/comm.h"
 #include "parallel/reducer.h"
+#include "parallel/watchdog.h"
 #include "sample/sampler.h"
 #include "train/checkpoint.h"
 #include "train/device_step.h"
@@ -180,7 +181,10 @@ EvalResult evaluate(CharRNNImpl& model, const std::shared_ptr<const Corpus>& cor
     }
     if (was_training) model.train();
   }
-  allreduce_sum(sums, 2);
+  {
+    CollectiveScope scope("allreduce of the validation loss sums", sizeof sums);
+    allreduce_sum(sums, 2);
+  }
   return {sums[1] > 0 ? sums[0] / sums[1] : 0.0, sums[1]};
 }
 
@@ -414,7 +418,10 @@ StepReport classic_step(Run& r, BatchSource& src, GradReducer& reducer, double l
   // stop request, any rank out of time (clocks differ a little; the first decides).
   double flags[4] = {loss_sum / K, std::isfinite(loss_sum) ? 0.0 : 1.0, g_stop_signal.load() ? 1.0 : 0.0,
                      r.out_of_time() ? 1.0 : 0.0};
-  allreduce_sum(flags, 4);
+  {
+    CollectiveScope scope(cat("allreduce of iteration ", r.prog.iter + 1, "'s loss and flags"), sizeof flags);
+    allreduce_sum(flags, 4);
+  }
   s.loss = flags[0] / r.c.size;
   s.stop = flags[2] > 0;
   s.out_of_time = flags[3] > 0;
