@@ -117,7 +117,8 @@ void set_collective_timeout(double seconds) { g_timeout.store(seconds); }
 double collective_timeout() { return g_timeout.load(); }
 
 CollectiveScope::CollectiveScope(const char* what, size_t bytes) : outer_(t_depth++ == 0) {
-  if (!outer_ || g_timeout.load() <= 0) return;
+  // One rank has nobody to wait for: no record, and no watchdog thread.
+  if (!outer_ || g_timeout.load() <= 0 || comm().size <= 1) return;
   State& s = state();
   std::call_once(s.started, [] { std::thread(watch).detach(); });
   Open o{what, bytes, Clock::now(), std::time(nullptr)};

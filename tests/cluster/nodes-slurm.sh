@@ -76,7 +76,8 @@ both_idle() { [[ $(run sinfo -h -N -o '%N %T' 2>/dev/null | grep -cE ' (idle|mix
 
 start2() {
   need_root
-  "$NODES_SH" start >/dev/null || die "the nodes did not start: $("$NODES_SH" status 2>&1 | tail -1)"
+  local err
+  err=$("$NODES_SH" start 2>&1 >/dev/null) || die "the nodes did not start: $(tail -1 <<<"$err")"
   mkdir -p "$DIR" "$LOGDIR" "$RUNDIR" "$STATEDIR" "$SPOOLDIR/node1" "$SPOOLDIR/node2" || die "cannot create $DIR"
   if [[ -s $RUNDIR/slurmctld.pid ]] && pid_alive "$(pid_from "$RUNDIR/slurmctld.pid")" && both_idle; then
     note "already running"; return 0

@@ -92,7 +92,7 @@ make_switch() {
     die "cannot create the bridge in $SWITCH"
   ip -n "$SWITCH" link set lo up && ip -n "$SWITCH" link set br0 up || die "cannot bring the bridge up"
   # The switch's own address, for a controller (Slurm's, nodes-slurm.sh) beside the nodes.
-  ip -n "$SWITCH" addr show dev br0 | grep -q "inet $NET.254/" || ip -n "$SWITCH" addr add "$NET.254/24" dev br0 ||
+  [[ $(ip -n "$SWITCH" addr show dev br0) == *"inet $NET.254/"* ]] || ip -n "$SWITCH" addr add "$NET.254/24" dev br0 ||
     die "cannot give the switch its address"
 }
 
@@ -136,9 +136,9 @@ start() {
   print_env
 }
 
-# Kills every process in a node's network namespace (TERM, then KILL).
-kill_node_procs() {
-  local ns; ns=$(netns "$1")
+# Kills every process in a network namespace (TERM, then KILL).
+kill_ns_procs() {
+  local ns=$1
   local pids; pids=$(ip netns pids "$ns" 2>/dev/null)
   [[ -z $pids ]] && return 0
   # shellcheck disable=SC2086
@@ -156,9 +156,10 @@ stop() {
   exec 9>"$DIR/.lock" && flock -w 60 9 || die "timed out waiting for $DIR/.lock"
   local n
   for n in "${NODES[@]}"; do
-    kill_node_procs "$n"
+    kill_ns_procs "$(netns "$n")"
     ip netns del "$(netns "$n")" 2>/dev/null   # takes its veth end, and with it the peer
   done
+  kill_ns_procs "$SWITCH"   # a controller left there (nodes-slurm.sh)
   ip netns del "$SWITCH" 2>/dev/null
   rm -rf "$DIR"
   note "nodes stopped"

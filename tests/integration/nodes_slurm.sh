@@ -34,7 +34,7 @@ pass "srun --mpi=pmix, 2 nodes x 2 tasks: ranks on both nodes, first 20 losses =
 # The job script users submit, as it is; only its GPU request is overridden.
 wait_job() {  # wait_job ID: until the job left the queue (at most 5 minutes)
   local deadline=$((SECONDS + 300))
-  while "$SLURM" run squeue -h -j "$1" 2>/dev/null | grep -q .; do
+  while [ -n "$("$SLURM" run squeue -h -j "$1" 2>/dev/null)" ]; do
     [ $SECONDS -lt $deadline ] || die "job $1 still queued or running after 5 minutes: $("$SLURM" run squeue)"
     sleep 1
   done
