@@ -22,7 +22,7 @@ start_job() {
 }
 
 # expect_end NAME PATTERN: the job ends non-zero within 60 s + TIMEOUT of the
-# fault (at $fault_at), leaves no charnn on either node, and its output has PATTERN.
+# fault (at $fault_at), leaves no process on either node, and its output has PATTERN.
 expect_end() {
   local name=$1 pattern=$2 limit=$((60 + TIMEOUT)) rc=0 n
   while kill -0 $job 2>/dev/null && [ $(($(date +%s) - fault_at)) -le $limit ]; do sleep 0.2; done
@@ -36,6 +36,14 @@ expect_end() {
   for n in node1 node2; do
     [ -z "$(node_charnn_pids $n)" ] || die "$name: charnn left running on $n: $(node_charnn_pids $n)"
   done
+  # Nor Open MPI's daemon, nor anything else (a few seconds for orted to go).
+  local _ left
+  for _ in $(seq 50); do
+    left=$("$NODES" pids node1; "$NODES" pids node2)
+    [ -z "$left" ] && break
+    sleep 0.2
+  done
+  [ -z "$left" ] || die "$name: processes left on the nodes: $(ps -o pid=,comm= -p "$(echo $left | tr ' ' ,)")"
   local msg
   msg=$(grep -E -m1 -- "$pattern" "$name.log") || die "$name: no message matching '$pattern' in: $(cat "$name.log")"
   echo "  figure: $name: exit $rc, ${took} s after the fault; $msg"
