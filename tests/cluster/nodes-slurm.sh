@@ -109,7 +109,12 @@ stop2() {
     local pid; pid=$(pid_from "$f")
     pid_alive "$pid" && kill "$pid" 2>/dev/null
   done
-  sleep 1
+  # munged is stopped only when no slurm daemon is left: wait for ours to go.
+  local _
+  for _ in $(seq 50); do
+    pgrep -x slurmctld >/dev/null || pgrep -x slurmd >/dev/null || break
+    sleep 0.1
+  done
   stop_munge
   "$NODES_SH" stop >/dev/null 2>&1   # kills whatever is left on the nodes
   for f in "$RUNDIR"/slurmd.*.pid "$RUNDIR/slurmctld.pid"; do
