@@ -17,6 +17,7 @@ packages=(
   gnuplot-nox                  # charnn plot
   chromium                     # tests open the HTML pages of neurons/report in headless Chromium
   clang libclang-rt-14-dev     # scripts/fuzz.sh: libFuzzer with ASan and UBSan
+  iproute2 util-linux          # tests/cluster/nodes.sh: two nodes as network namespaces (ip, nsenter, unshare)
 )
 [ "${1:-}" = "--bench" ] && packages+=(python3-torch time jq)
 

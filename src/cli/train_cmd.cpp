@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "parallel/comm.h"
+#include "parallel/watchdog.h"
 #include "sweep/trial_status.h"
 #include "train/checkpoint_name.h"
 #include "train/options.h"
@@ -77,6 +78,7 @@ int cmd_train(int argc, char** argv) {
   } catch (const std::exception& e) {
     setup_error = e.what();
   }
+  set_collective_timeout(cl.cfg.collective_timeout);  // the default when the command line was refused
   comm_init(&argc, &argv);
   if (comm().size == 1) {
     if (!setup_error.empty()) throw Error(setup_error);

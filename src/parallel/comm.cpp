@@ -5,8 +5,13 @@
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <chrono>
 #include <cstring>
+#include <thread>
 
+#include <unistd.h>
+
+#include "parallel/watchdog.h"
 #include "util/log.h"
 #include "util/status.h"
 
@@ -14,6 +19,12 @@ namespace charnn {
 
 namespace {
 Comm g_comm;
+// The watchdog's own channel (a duplicate of the world, so its messages never
+// match a collective's) and whether MPI lets a second thread use it while
+// the first is blocked in a collective.
+MPI_Comm g_watch_comm = MPI_COMM_NULL;
+bool g_thread_multiple = false;
+std::vector<std::string> g_hosts;  // by rank, from gather_places
 
 bool launched_by_mpi() {
   for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE", "MPI_LOCALNRANKS"})
@@ -45,7 +56,9 @@ const Comm& comm_init(int* argc, char*** argv) {
     return g_comm;
   }
   int provided = 0;
-  MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided);
+  // MULTIPLE where the library has it: the collective timeout's watchdog asks
+  // the other ranks who is still alive while a collective blocks another thread.
+  MPI_Init_thread(argc, argv, MPI_THREAD_MULTIPLE, &provided);
   g_comm.mpi = true;
   MPI_Comm_rank(MPI_COMM_WORLD, &g_comm.rank);
   MPI_Comm_size(MPI_COMM_WORLD, &g_comm.size);
@@ -57,6 +70,8 @@ const Comm& comm_init(int* argc, char*** argv) {
   MPI_Comm_free(&local);
   if (provided < MPI_THREAD_SERIALIZED)
     comm_abort("the MPI library does not provide MPI_THREAD_SERIALIZED (needed for overlapped all-reduce)");
+  g_thread_multiple = provided >= MPI_THREAD_MULTIPLE;
+  if (g_thread_multiple && g_comm.size > 1) check(MPI_Comm_dup(MPI_COMM_WORLD, &g_watch_comm), "MPI_Comm_dup");
   if (slurm_ntasks && std::atoi(slurm_ntasks) != g_comm.size && !ignore_slurm)
     comm_abort(cat("SLURM_NTASKS=", slurm_ntasks, " but the MPI world has ", g_comm.size,
                    " ranks; launch with 'srun --mpi=pmix' (or 'mpirun -np ", slurm_ntasks,
@@ -81,6 +96,7 @@ void comm_abort(const std::string& message, int code) {
 template <typename T>
 static void allreduce_chunks(T* v, size_t n, MPI_Datatype type) {
   if (g_comm.size == 1) return;
+  CollectiveScope scope("allreduce", n * sizeof(T));
   while (n > 0) {
     int take = static_cast<int>(std::min<size_t>(n, INT_MAX / 2));
     check(MPI_Allreduce(MPI_IN_PLACE, v, take, type, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
@@ -97,6 +113,7 @@ double allreduce_sum(double v) {
 
 int64_t allreduce_max(int64_t v) {
   if (g_comm.size == 1) return v;
+  CollectiveScope scope("allreduce (max)", sizeof v);
   check(MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD), "MPI_Allreduce");
   return v;
 }
@@ -105,16 +122,94 @@ bool any_rank(bool v) { return allreduce_max(v ? 1 : 0) != 0; }
 
 void broadcast_bytes(void* data, size_t n, int root) {
   if (g_comm.size == 1) return;
+  CollectiveScope scope(root == 0 ? "broadcast from rank 0" : "broadcast", n);
   check(MPI_Bcast(data, static_cast<int>(n), MPI_BYTE, root, MPI_COMM_WORLD), "MPI_Bcast");
 }
 
 std::vector<uint8_t> gather_bytes(const std::vector<uint8_t>& local) {
   if (g_comm.size == 1) return local;
   std::vector<uint8_t> all(g_comm.rank == 0 ? local.size() * g_comm.size : 0);
+  CollectiveScope scope("gather to rank 0", local.size());
   check(MPI_Gather(local.data(), static_cast<int>(local.size()), MPI_BYTE, all.data(),
                    static_cast<int>(local.size()), MPI_BYTE, 0, MPI_COMM_WORLD),
         "MPI_Gather");
   return all;
+}
+
+std::vector<RankPlace> gather_places(int threads) {
+  constexpr size_t kHost = 112;  // a fixed record per rank: host name (cut), then three ints
+  std::vector<uint8_t> mine(kHost + 3 * sizeof(int), 0);
+  ::gethostname(reinterpret_cast<char*>(mine.data()), kHost - 1);
+  const int ints[3] = {g_comm.local_rank, g_comm.local_size, threads};
+  std::memcpy(mine.data() + kHost, ints, sizeof ints);
+  std::vector<uint8_t> all(mine.size() * g_comm.size);
+  if (g_comm.size == 1) {
+    all = mine;
+  } else {
+    CollectiveScope scope("allgather of the rank places", mine.size());
+    check(MPI_Allgather(mine.data(), static_cast<int>(mine.size()), MPI_BYTE, all.data(),
+                        static_cast<int>(mine.size()), MPI_BYTE, MPI_COMM_WORLD),
+          "MPI_Allgather");
+  }
+  std::vector<RankPlace> places;
+  g_hosts.clear();
+  for (size_t off = 0; off < all.size(); off += mine.size()) {
+    const char* host = reinterpret_cast<const char*>(all.data() + off);
+    RankPlace p;
+    p.host.assign(host, strnlen(host, kHost));
+    int v[3];
+    std::memcpy(v, all.data() + off + kHost, sizeof v);
+    p.local_rank = v[0], p.local_size = v[1], p.threads = v[2];
+    g_hosts.push_back(p.host);
+    places.push_back(std::move(p));
+  }
+  return places;
+}
+
+std::string rank_host(int rank) {
+  return rank >= 0 && static_cast<size_t>(rank) < g_hosts.size() ? g_hosts[rank] : std::string();
+}
+
+// Every rank that calls this sends a byte to every other and collects theirs
+// for up to `wait_seconds`; ranks alive and stuck too answer at once, a
+// stopped, dead or cut-off rank never does. Nothing here waits for a send to
+// complete: the caller aborts the job right after.
+std::vector<int> unanswered_ranks(double wait_seconds) {
+  std::vector<int> silent;
+  if (g_watch_comm == MPI_COMM_NULL) return silent;
+  constexpr int kTag = 7;
+  static const char kAlive = 1;
+  std::vector<char> in(g_comm.size, 0);
+  std::vector<MPI_Request> recv(g_comm.size, MPI_REQUEST_NULL), send(g_comm.size, MPI_REQUEST_NULL);
+  for (int r = 0; r < g_comm.size; ++r) {
+    if (r == g_comm.rank) continue;
+    if (MPI_Irecv(&in[r], 1, MPI_CHAR, r, kTag, g_watch_comm, &recv[r]) != MPI_SUCCESS ||
+        MPI_Isend(&kAlive, 1, MPI_CHAR, r, kTag, g_watch_comm, &send[r]) != MPI_SUCCESS)
+      return {};  // no census: the caller reports without it
+  }
+  std::vector<bool> heard(g_comm.size, false);
+  heard[g_comm.rank] = true;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(wait_seconds);
+  int missing = g_comm.size - 1;
+  while (missing > 0 && std::chrono::steady_clock::now() < deadline) {
+    for (int r = 0; r < g_comm.size; ++r) {
+      int done = 0;
+      if (heard[r] || MPI_Test(&recv[r], &done, MPI_STATUS_IGNORE) != MPI_SUCCESS || !done) continue;
+      heard[r] = true, missing -= 1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  for (int r = 0; r < g_comm.size; ++r)
+    if (!heard[r]) silent.push_back(r);
+  return silent;
+}
+
+std::string describe_places(const std::vector<RankPlace>& places) {
+  std::string out;
+  for (size_t r = 0; r < places.size(); ++r)
+    out += cat(r ? ", " : "", r, " ", places[r].host, " local ", places[r].local_rank, "/", places[r].local_size, " ",
+               places[r].threads, " thread(s)");
+  return out;
 }
 
 }  // namespace charnn

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "parallel/comm.h"
+#include "parallel/watchdog.h"
 #include "util/status.h"
 
 #ifdef CHARNN_HAVE_NCCL
@@ -118,8 +119,10 @@ void GradReducer::launch_ready_buckets() {
   }
 }
 
-void GradReducer::reduce_bucket_now(const Bucket& b) {
+void GradReducer::reduce_bucket_now(size_t index, const Bucket& b) {
   float* p = fp_.grad.data_ptr<float>() + b.offset;
+  // Named for the collective timeout's message (parallel/watchdog.h).
+  CollectiveScope scope(cat("allreduce of bucket ", index, " of ", buckets_.size()), b.numel * sizeof(float));
   allreduce_sum(p, static_cast<size_t>(b.numel));
   const float inv = 1.0f / static_cast<float>(world_);
   for (int64_t i = 0; i < b.numel; ++i) p[i] *= inv;
@@ -134,7 +137,7 @@ void GradReducer::comm_thread_main() {
     queue_.pop_front();
     Bucket b = buckets_[i];
     lk.unlock();
-    reduce_bucket_now(b);  // MPI on this thread only while the main thread is in backward/finish
+    reduce_bucket_now(i, b);  // MPI on this thread only while the main thread is in backward/finish
     lk.lock();
     completed_ += 1;
     cv_.notify_all();
@@ -160,7 +163,7 @@ double GradReducer::finish() {
   }
 #ifdef CHARNN_HAVE_NCCL
   if (nccl_) {
-    nccl_wait(nccl_, nccl_stream_, 600.0);
+    nccl_wait(nccl_, nccl_stream_, collective_timeout() > 0 ? collective_timeout() : 1e300);
   }
 #endif
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -48,7 +48,7 @@ class GradReducer {
   };
   void on_grad_ready(size_t param_index);
   void launch_ready_buckets();  // in index order, under mu_
-  void reduce_bucket_now(const Bucket& b);
+  void reduce_bucket_now(size_t index, const Bucket& b);
   void comm_thread_main();
 
   FlatParams& fp_;

@@ -88,6 +88,11 @@ const std::vector<OptionSpec>& train_options() {
        &C::threads, 0, 4096},
       {"overlap", "all-reduce gradient buckets during backward", &C::overlap},
       {"bucket_mb", "gradient bucket size in MB", &C::bucket_mb, 0.001, 4096},
+      {"collective_timeout", "seconds an MPI collective (gradient all-reduce, gather, broadcast) may wait for the "
+                             "other ranks before the job is aborted with a line naming the rank, host and collective "
+                             "(a frozen or unreachable peer; 0 = wait forever). Ranks wait at least as long as rank "
+                             "0's checkpoint save: keep it well above that",
+       &C::collective_timeout, 0, kInf},
       {"progress", "auto | bar | lines", &C::progress},
   };
   return table;

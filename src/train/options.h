@@ -77,6 +77,7 @@ struct TrainConfig {
   int64_t threads = 0;          // intra-op threads per rank; 0 = cores / local ranks
   bool overlap = true;          // all-reduce buckets during backward
   double bucket_mb = 4.0;
+  double collective_timeout = 300;  // seconds; 0 = off (parallel/watchdog.h)
   ProgressMode progress = ProgressMode::Auto;
 };
 

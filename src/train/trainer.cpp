@@ -16,6 +16,7 @@
 #include "gpu/gpu.h"
 #include "parallel/comm.h"
 #include "parallel/reducer.h"
+#include "parallel/watchdog.h"
 #include "sample/sampler.h"
 #include "train/checkpoint.h"
 #include "train/device_step.h"
@@ -180,7 +181,10 @@ EvalResult evaluate(CharRNNImpl& model, const std::shared_ptr<const Corpus>& cor
     }
     if (was_training) model.train();
   }
-  allreduce_sum(sums, 2);
+  {
+    CollectiveScope scope("allreduce of the validation loss sums", sizeof sums);
+    allreduce_sum(sums, 2);
+  }
   return {sums[1] > 0 ? sums[0] / sums[1] : 0.0, sums[1]};
 }
 
@@ -414,7 +418,10 @@ StepReport classic_step(Run& r, BatchSource& src, GradReducer& reducer, double l
   // stop request, any rank out of time (clocks differ a little; the first decides).
   double flags[4] = {loss_sum / K, std::isfinite(loss_sum) ? 0.0 : 1.0, g_stop_signal.load() ? 1.0 : 0.0,
                      r.out_of_time() ? 1.0 : 0.0};
-  allreduce_sum(flags, 4);
+  {
+    CollectiveScope scope(cat("allreduce of iteration ", r.prog.iter + 1, "'s loss and flags"), sizeof flags);
+    allreduce_sum(flags, 4);
+  }
   s.loss = flags[0] / r.c.size;
   s.stop = flags[2] > 0;
   s.out_of_time = flags[3] > 0;
@@ -521,7 +528,14 @@ struct LogWindow {
 };
 
 void start_lines(const Run& r, const GradReducer& reducer, RunDir& dir) {
+  // Where every rank landed (collective): host, node-local rank and size, threads.
+  const std::vector<RankPlace> places = r.c.size > 1 ? gather_places(r.blas_threads) : std::vector<RankPlace>();
   if (!r.lead) return;
+  nlohmann::json ranks = nlohmann::json::array();
+  for (const RankPlace& p : places)
+    ranks.push_back({{"host", p.host}, {"local_rank", p.local_rank}, {"local_size", p.local_size},
+                     {"threads", p.threads}});
+  if (!places.empty()) log::info("ranks: {}", describe_places(places));
   if (reducer.active())
     log::info("gradients all-reduced over {} rank(s) with {} in {} bucket(s){}", r.c.size, reducer.backend(),
               reducer.bucket_count(), r.cfg.overlap ? ", overlapped with backward" : "");
@@ -530,9 +544,11 @@ void start_lines(const Run& r, const GradReducer& reducer, RunDir& dir) {
             to_string(r.cfg.model), r.cfg.num_layers, r.cfg.rnn_size, r.fp.data.numel(), r.corpus->vocab().size(),
             r.c.size, r.cfg.batch_size, r.cfg.seq_length, r.layout.batches, r.total_iters, r.device.str(),
             r.blas_threads);
-  dir.metric({{"event", "start"}, {"iter", r.prog.iter}, {"world_size", r.c.size}, {"parameters", r.fp.data.numel()},
-              {"total_iters", r.total_iters}, {"batches_per_epoch", r.layout.batches},
-              {"resumed", !r.resume_path.empty()}});
+  nlohmann::json start = {{"event", "start"}, {"iter", r.prog.iter}, {"world_size", r.c.size},
+                          {"parameters", r.fp.data.numel()}, {"total_iters", r.total_iters},
+                          {"batches_per_epoch", r.layout.batches}, {"resumed", !r.resume_path.empty()}};
+  if (!places.empty()) start["ranks"] = ranks;
+  dir.metric(start);
 }
 
 // A "train" line of metrics.jsonl: the loss at this update, timings averaged over the window.

@@ -40,6 +40,19 @@ mpirun_n() {  # mpirun_n N CMD...
   mpirun --oversubscribe -np "$n" --bind-to none -x OPENBLAS_NUM_THREADS "$@"
 }
 
+# charnn processes started by this test (their working directory is $WORK):
+# other tests, or another checkout's, may run charnn with the same arguments.
+my_charnn_pids() {
+  local p
+  for p in $(pgrep -x charnn); do
+    if [ "$(readlink /proc/"$p"/cwd)" = "$WORK" ]; then echo "$p"; fi
+  done
+  return 0
+}
+
+# The MPI rank of a running rank process (from the environment mpirun gave it).
+rank_of() { tr '\0' '\n' </proc/"$1"/environ | sed -n 's/^OMPI_COMM_WORLD_RANK=//p'; }
+
 # Compare two checkpoints' model and optimizer arrays bit for bit.
 same_weights() {
   "$PY" - "$1" "$2" <<'PYEOF'

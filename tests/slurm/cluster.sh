@@ -369,6 +369,9 @@ status() {
   sinfo | sed 's/^/# /'     # commented, so that `eval "$(cluster.sh status)"` works
 }
 
+# Sourced (tests/cluster/nodes-slurm.sh reuses the munge handling): no command.
+[[ ${BASH_SOURCE[0]} != "$0" ]] && return 0
+
 case ${1:-} in
   start)  start ;;
   stop)   stop ;;
