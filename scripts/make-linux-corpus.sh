@@ -9,7 +9,7 @@ TARBALL=/usr/src/linux-source-6.1.tar.xz
 
 usage() {
   cat <<EOF
-Usage: scripts/make-linux-corpus.sh [--output FILE] [--max-bytes N] [--force]
+Usage: scripts/make-linux-corpus.sh [--output FILE] [--max-bytes N] [--shuffle SEED] [--force]
 
 Installs the Debian package $PKG if its tarball is missing
 (apt-get, needs root or sudo), then writes every regular *.c / *.h file of that
@@ -21,6 +21,12 @@ Symlinked sources are skipped.
                   data/linux/linux-6.1-474M.txt; -<N>B if N is not whole MB)
   --max-bytes N   keep only the first N bytes (474000000 matches the size of the
                   Linux set of Karpathy's char-rnn post)
+  --shuffle SEED  files in a random order drawn from SEED (same seed, same
+                  order) instead of path order: with --max-bytes a sample from the
+                  whole tree, so the val/test splits at the tail are the same kind
+                  of code as the train split (in path order the first 40 MB are
+                  all arch/ and the tail is another architecture); -s<SEED> is
+                  added to the default output name
   --force         rebuild even if the output exists
   -h, --help      this text
 
@@ -29,11 +35,12 @@ end it prints the size in bytes, the SHA-256 and whether the text is valid UTF-8
 EOF
 }
 
-out="" max="" force=0
+out="" max="" seed="" force=0
 while (($#)); do
   case "$1" in
     --output) out="${2:?--output needs a file}"; shift 2 ;;
     --max-bytes) max="${2:?--max-bytes needs a number}"; shift 2 ;;
+    --shuffle) seed="${2:?--shuffle needs a seed}"; shift 2 ;;
     --force) force=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "make-linux-corpus: unknown argument '$1' (see --help)" >&2; exit 2 ;;
@@ -42,11 +49,15 @@ done
 if [[ -n "$max" && ! "$max" =~ ^[1-9][0-9]*$ ]]; then
   echo "make-linux-corpus: --max-bytes '$max': expected a positive integer" >&2; exit 2
 fi
+if [[ -n "$seed" && ! "$seed" =~ ^[0-9]+$ ]]; then
+  echo "make-linux-corpus: --shuffle '$seed': expected a non-negative integer" >&2; exit 2
+fi
 if [[ -z "$out" ]]; then
   suffix=""
   if [[ -n "$max" ]]; then
     ((max % 1000000 == 0)) && suffix="-$((max / 1000000))M" || suffix="-${max}B"
   fi
+  [[ -z "$seed" ]] || suffix="$suffix-s$seed"
   out="$ROOT/data/linux/linux-6.1$suffix.txt"
 fi
 
@@ -85,13 +96,19 @@ echo "$(wc -l < "$list") source files" >&2
 # tar -O emits members in archive order, not in --files-from order. Debian's
 # tarball is already sorted, so it can be streamed straight through; if a
 # future one is not, extract just the sources next to the output and cat them.
-if cmp -s "$unsorted" "$list"; then
+if [[ -n "$seed" ]]; then
+  # The seed feeds shuf's random source: the same seed gives the same order.
+  shuf --random-source=<(yes "charnn-linux-corpus-$seed") "$list" > "$list.shuf"
+  mv -f -- "$list.shuf" "$list"
+fi
+if [[ -z "$seed" ]] && cmp -s "$unsorted" "$list"; then
   stream() { tar -xJf "$TARBALL" -O --verbatim-files-from --files-from="$list"; }
 else
-  echo "archive is not in sorted order: extracting the sources to $xdir ..." >&2
+  echo "extracting the sources to $xdir (the archive's order is not the list's) ..." >&2
   mkdir "$xdir"
   tar -xJf "$TARBALL" -C "$xdir" --verbatim-files-from --files-from="$list"
-  stream() { (cd "$xdir" && xargs -d '\n' cat -- < "$list"); }
+  # With --max-bytes, head closes the pipe early and xargs reports cat's SIGPIPE: not an error.
+  stream() { (cd "$xdir" && xargs -d '\n' cat -- < "$list") 2> >(grep -v "terminated by signal 13" >&2); }
 fi
 
 echo "writing $out ..." >&2
