@@ -69,7 +69,7 @@ std::string sample_json(const std::string& text, const SampleOptions& o, const S
   nlohmann::ordered_json j = {{"text", text},   {"temperature", o.temperature}, {"seed", o.seed},
                               {"top_k", o.top_k}, {"top_p", o.top_p},             {"length", o.length}};
   if (st.scored > 0) j["mean_logprob"] = st.mean_logprob();
-  else j["mean_logprob"] = nullptr;  // nothing generated
+  else j["mean_logprob"] = nullptr;  // nothing scored: --length 0
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

@@ -257,8 +257,12 @@ std::string Sampler::generate(const SampleOptions& opt, const std::function<void
   auto put_drawn = [&](int64_t id, bool predicted) {
     put(id);
     if (!stats) return;
-    if (gpu) generated.push_back(id);
-    else if (predicted) stats->logprob_sum += s.log_prob(id), ++stats->scored;
+    if (gpu) {
+      generated.push_back(id);
+    } else if (predicted) {
+      stats->logprob_sum += s.log_prob(id);
+      ++stats->scored;
+    }
   };
   // The model steps on the first characters (a newline when there is no
   // primetext and the vocabulary has one, so text starts as at a line start).
