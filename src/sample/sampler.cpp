@@ -37,6 +37,7 @@ struct Sampler::Impl {
   torch::Tensor gx, gh, logits;
   std::vector<float> probs;
   std::vector<float> scratch;
+  std::vector<int64_t> order;  // top_p: the candidates, most likely first
 
   void reset_state() {
     for (auto& t : h) t.zero_();
@@ -109,6 +110,7 @@ struct Sampler::Impl {
       probs[k] = z[k] >= cutoff ? static_cast<float>(std::exp((z[k] - zmax) * inv_t)) : 0.0f;
       sum += probs[k];
     }
+    if (opt.top_p < 1) sum = keep_nucleus(opt.top_p, sum);  // after top-k: the two combine
     double u = std::uniform_real_distribution<double>(0.0, sum)(rng);
     for (int64_t k = 0; k < V; ++k) {
       u -= probs[k];
@@ -117,6 +119,50 @@ struct Sampler::Impl {
     for (int64_t k = V; k-- > 0;)
       if (probs[k] > 0) return k;
     return 0;
+  }
+
+  // Zeroes the probabilities outside the nucleus: the fewest most likely
+  // characters whose probabilities add up to >= p of `sum`. Ordered by logit
+  // (ties by id), exact where tempered probabilities round to the same float,
+  // so a tiny p picks what argmax does. Returns the kept sum: the draw scales
+  // to it, which is the renormalisation.
+  double keep_nucleus(double p, double sum) {
+    const float* z = logits.data_ptr<float>();
+    int64_t n = 0;
+    for (int64_t k = 0; k < spec.vocab_size; ++k)
+      if (probs[k] > 0) order[n++] = k;
+    std::sort(order.begin(), order.begin() + n,
+              [z](int64_t a, int64_t b) { return z[a] > z[b] || (z[a] == z[b] && a < b); });
+    double kept = 0;
+    int64_t i = 0;
+    while (i < n && kept < p * sum) kept += probs[order[i++]];
+    for (; i < n; ++i) probs[order[i]] = 0.0f;
+    return kept;
+  }
+
+  // The model's own log-probability of `id` from `logits` (temperature 1, no
+  // top-k or top-p): what --json's mean_logprob averages.
+  double log_prob(int64_t id) const {
+    const float* z = logits.data_ptr<float>();
+    const double zmax = *std::max_element(z, z + spec.vocab_size);
+    double sum = 0;
+    for (int64_t k = 0; k < spec.vocab_size; ++k) sum += std::exp(z[k] - zmax);
+    return z[id] - zmax - std::log(sum);
+  }
+
+  // Scores `ids`, generated after `context`, by stepping through them again: the
+  // GPU path's text, whose kernels keep no probabilities. With no context the
+  // first id was drawn uniformly, not predicted, and is not scored.
+  void rescore(const std::vector<int64_t>& context, const std::vector<int64_t>& ids, SampleStats& stats) {
+    reset_state();
+    for (int64_t id : context) step(id);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (i > 0 || !context.empty()) {
+        stats.logprob_sum += log_prob(ids[i]);
+        ++stats.scored;
+      }
+      if (i + 1 < ids.size()) step(ids[i]);
+    }
   }
 };
 
@@ -156,11 +202,12 @@ Sampler::Sampler(CharRNNImpl& model, const Vocab& vocab, torch::Device device) :
   s.logits = torch::zeros({s.spec.vocab_size});
   s.probs.resize(s.spec.vocab_size);
   s.scratch.resize(s.spec.vocab_size);
+  s.order.resize(s.spec.vocab_size);
 }
 
 Sampler::~Sampler() = default;
 
-bool Sampler::uses_gpu(const SampleOptions& opt) const { return gpu_ && opt.top_k == 0; }
+bool Sampler::uses_gpu(const SampleOptions& opt) const { return gpu_ && opt.top_k == 0 && opt.top_p >= 1; }
 
 std::vector<int64_t> Sampler::prime_ids(const SampleOptions& opt) const {
   const Vocab& vocab = *impl_->vocab;
@@ -186,12 +233,14 @@ std::vector<int64_t> Sampler::prime_ids(const SampleOptions& opt) const {
   return prime;
 }
 
-std::string Sampler::generate(const SampleOptions& opt, const std::function<void(const std::string&)>& emit) {
+std::string Sampler::generate(const SampleOptions& opt, const std::function<void(const std::string&)>& emit,
+                              SampleStats* stats) {
   torch::NoGradGuard no_grad;
   Impl& s = *impl_;
   const Vocab& vocab = *s.vocab;
   if (!(opt.temperature > 0)) fail("--temperature ", opt.temperature, ": expected a number > 0");
   if (opt.top_k < 0) fail("--top-k ", opt.top_k, ": expected >= 0");
+  if (!(opt.top_p > 0 && opt.top_p <= 1)) fail("--top-p ", opt.top_p, ": expected a number > 0 and <= 1 (1 = off)");
   const std::vector<int64_t> prime = prime_ids(opt);
 
   std::mt19937_64 rng(opt.seed);
@@ -202,13 +251,30 @@ std::string Sampler::generate(const SampleOptions& opt, const std::function<void
     if (emit) emit(t);
   };
   const bool gpu = uses_gpu(opt);
+  if (stats) *stats = SampleStats{};
+  std::vector<int64_t> context, generated;  // the GPU path's text, scored at the end
+  // A generated character; on the CPU path `logits` are still those it was drawn from.
+  auto put_drawn = [&](int64_t id, bool predicted) {
+    put(id);
+    if (!stats) return;
+    if (gpu) {
+      generated.push_back(id);
+    } else if (predicted) {
+      stats->logprob_sum += s.log_prob(id);
+      ++stats->scored;
+    }
+  };
   // The model steps on the first characters (a newline when there is no
   // primetext and the vocabulary has one, so text starts as at a line start).
-  auto feed = [&](int64_t id) { gpu ? gpu_->feed(id) : s.step(id); };
+  auto feed = [&](int64_t id) {
+    if (stats && gpu) context.push_back(id);
+    gpu ? gpu_->feed(id) : s.step(id);
+  };
   auto draw = [&]() { return gpu ? gpu_->draw() : s.pick(opt, rng); };
   if (gpu) gpu_->start(opt.seed, opt.temperature, opt.argmax);
   else s.reset_state();
   int64_t next;
+  bool predicted = true;
   if (prime.empty()) {
     int64_t nl = vocab.id_of('\n');
     if (nl >= 0) {
@@ -216,6 +282,7 @@ std::string Sampler::generate(const SampleOptions& opt, const std::function<void
       next = draw();
     } else {
       next = std::uniform_int_distribution<int64_t>(0, s.spec.vocab_size - 1)(rng);
+      predicted = false;
     }
   } else {
     for (int64_t id : prime) {
@@ -225,18 +292,19 @@ std::string Sampler::generate(const SampleOptions& opt, const std::function<void
     next = draw();
   }
   if (opt.length == 0) return out;
-  put(next);
+  put_drawn(next, predicted);
   if (gpu) {
     gpu_->set_token(next);  // a no-op after draw(); the uniform first draw was made here
     gpu_->generate(opt.length - 1, [&](const int64_t* ids, int64_t n) {
-      for (int64_t i = 0; i < n; ++i) put(ids[i]);
+      for (int64_t i = 0; i < n; ++i) put_drawn(ids[i], true);
     });
+    if (stats) s.rescore(context, generated, *stats);
     return out;
   }
   for (int64_t i = 1; i < opt.length; ++i) {
     s.step(next);
     next = s.pick(opt, rng);
-    put(next);
+    put_drawn(next, true);
   }
   return out;
 }

@@ -378,6 +378,9 @@ t s.temperature-nan          --temperature           sample ck.h5 --temperature 
 t s.temperature-inf          --temperature           sample ck.h5 --temperature inf
 t s.length-neg               --length                sample ck.h5 --length -1
 t s.top-k-neg                --top-k                 sample ck.h5 --top-k -2
+t s.temperature-list         --temperature,abc       sample ck.h5 -t 0.5,abc
+t s.top-p-zero               --top-p                 sample ck.h5 --top-p 0
+t s.top-p-big                --top-p,1.5             sample ck.h5 --top_p 1.5
 t s.seed-neg                 --seed                  sample ck.h5 --seed -1
 t s.cache-as-ckpt            c.h5                    sample c.h5
 t s.out-same                 ck.h5                   sample ck.h5 --length 5 -o ck.h5

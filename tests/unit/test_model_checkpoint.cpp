@@ -121,6 +121,131 @@ TEST(Sampler, UnknownPrimetextIsListedOrSkipped) {
   EXPECT_THROW(s.generate(o), Error);
 }
 
+// A model whose distributions are far from uniform (larger weights), so that
+// top-p nuclei are small and argmax is not trivially constant.
+CharRNN peaked_model(const Vocab& v, CellType cell) {
+  torch::manual_seed(11);
+  CharRNN m(ModelSpec{cell, static_cast<int64_t>(v.size()), 16, 24, 2, 0.0});
+  torch::NoGradGuard ng;
+  for (auto& p : m->parameters()) p.mul_(3.0);
+  m->eval();
+  return m;
+}
+
+// The LibTorch module's logits (double, [V]) after each of `ids`, fed one at a time.
+std::vector<torch::Tensor> module_logits(CharRNN& m, const std::vector<int64_t>& ids) {
+  torch::NoGradGuard ng;
+  RnnState st = m->zero_state(1, torch::kCPU);
+  std::vector<torch::Tensor> out;
+  for (int64_t id : ids) {
+    auto r = m->forward(torch::full({1, 1}, id, torch::kLong), st);
+    st = r.second;
+    out.push_back(r.first.reshape({-1}).to(torch::kDouble));
+  }
+  return out;
+}
+
+std::vector<int64_t> ids_of(const Vocab& v, const std::string& text) {
+  std::vector<int64_t> ids;
+  for (char ch : text) ids.push_back(v.id_of(static_cast<unsigned char>(ch)));
+  return ids;
+}
+
+TEST(Sampler, TopPNearZeroIsArgmaxAndOneIsOff) {
+  Vocab v = small_vocab();
+  CharRNN m = peaked_model(v, CellType::Lstm);
+  Sampler s(*m, v);
+  SampleOptions o;
+  o.primetext = "the cat";
+  o.length = 200;
+  o.seed = 4;
+  SampleOptions greedy = o;
+  greedy.argmax = true;
+  SampleOptions tiny = o;
+  tiny.top_p = 1e-9;  // the nucleus is the most likely character alone
+  EXPECT_EQ(s.generate(tiny), s.generate(greedy));
+  const std::string plain = s.generate(o);
+  EXPECT_NE(plain, s.generate(greedy));  // the test can tell sampling from argmax
+  SampleOptions one = o;
+  one.top_p = 1.0;
+  EXPECT_EQ(s.generate(one), plain);
+  o.top_k = 5, one.top_k = 5;
+  EXPECT_EQ(s.generate(one), s.generate(o));
+  for (double bad : {0.0, -0.5, 1.5, std::nan("")}) {
+    o.top_p = bad;
+    EXPECT_NE(test::error_of([&] { s.generate(o); }).find("--top-p"), std::string::npos) << bad;
+  }
+}
+
+// Every character drawn with top-p lies in the nucleus computed from the
+// module's own probabilities (tempered, after top-k), whatever the seed.
+TEST(Sampler, TopPDrawsOnlyFromTheNucleus) {
+  Vocab v = small_vocab();
+  CharRNN m = peaked_model(v, CellType::Gru);
+  Sampler s(*m, v);
+  const std::string prime = "the ";
+  for (auto [top_p, top_k] : {std::pair{0.5, 0}, std::pair{0.8, 4}}) {
+    int64_t small_nuclei = 0, draws = 0;
+    for (uint64_t seed = 1; seed <= 3; ++seed) {
+      SampleOptions o;
+      o.primetext = prime, o.length = 150, o.seed = seed, o.temperature = 0.8, o.top_p = top_p, o.top_k = top_k;
+      const std::vector<int64_t> ids = ids_of(v, s.generate(o));
+      const std::vector<torch::Tensor> logits = module_logits(m, ids);
+      for (size_t i = prime.size(); i < ids.size(); ++i, ++draws) {
+        torch::Tensor z = logits[i - 1] / o.temperature;
+        if (top_k > 0) z = torch::where(z >= std::get<0>(z.topk(top_k)).min(), z, torch::full_like(z, -INFINITY));
+        torch::Tensor p = torch::softmax(z, 0);
+        torch::Tensor order = std::get<1>(p.sort(0, /*descending=*/true));
+        // A character is in the nucleus while the mass before it is < top_p;
+        // the slack covers the float differences between sampler and module.
+        double before = 0;
+        bool inside = false;
+        int64_t size = 0;
+        for (int64_t r = 0; r < order.size(0) && before < top_p + 1e-5; ++r, ++size) {
+          const int64_t id = order[r].item<int64_t>();
+          inside = inside || id == ids[i];
+          before += p[id].item<double>();
+        }
+        EXPECT_TRUE(inside) << "top_p " << top_p << " seed " << seed << " position " << i;
+        small_nuclei += size <= 3;
+      }
+    }
+    EXPECT_GT(small_nuclei, draws / 4) << "nuclei too wide to test anything (top_p " << top_p << ")";
+  }
+}
+
+// mean_logprob is the module's own log-probability (temperature 1, no
+// truncation) of each generated character, averaged; the primetext is context.
+class SamplerScoring : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(SamplerScoring, MeanLogprobIsTheModulesLogSoftmax) {
+  Vocab v = small_vocab();
+  CharRNN m = peaked_model(v, parse_choice<CellType>(GetParam(), "test"));
+  Sampler s(*m, v);
+  for (const std::string prime : {"the cat", ""}) {  // no primetext: the model starts after a newline
+    SampleOptions o;
+    o.primetext = prime, o.length = 120, o.seed = 9, o.temperature = 0.6, o.top_k = 6, o.top_p = 0.9;
+    SampleStats st;
+    const std::string text = s.generate(o, nullptr, &st);
+    EXPECT_EQ(text, s.generate(o)) << "scoring changed the text";
+    std::vector<int64_t> ids = ids_of(v, (prime.empty() ? "\n" : "") + text);
+    const size_t first = prime.empty() ? 1 : prime.size();
+    const std::vector<torch::Tensor> logits = module_logits(m, ids);
+    double sum = 0;
+    for (size_t i = first; i < ids.size(); ++i) sum += torch::log_softmax(logits[i - 1], 0)[ids[i]].item<double>();
+    ASSERT_EQ(st.scored, o.length);
+    EXPECT_NEAR(st.mean_logprob(), sum / o.length, 1e-4) << "primetext '" << prime << "'";
+    EXPECT_LT(st.mean_logprob(), 0);
+  }
+  SampleOptions none;
+  none.length = 0;
+  SampleStats st;
+  s.generate(none, nullptr, &st);
+  EXPECT_EQ(st.scored, 0);
+  EXPECT_TRUE(std::isnan(st.mean_logprob()));
+}
+INSTANTIATE_TEST_SUITE_P(SamplerCells, SamplerScoring, ::testing::Values("lstm", "gru", "rnn"));
+
 struct CheckpointFiles : ::testing::Test {
   std::string dir;
   void SetUp() override {

@@ -1,5 +1,6 @@
 // util/process (the one way to start a program), util/log (who prints what),
-// util/status (error context), util/fsutil's ScratchFiles.
+// util/status (error context), util/fsutil's ScratchFiles, cli/cli_util's
+// option parsing.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -7,6 +8,7 @@
 #include <functional>
 #include <fstream>
 
+#include "cli/cli_util.h"
 #include "helpers.h"
 #include "util/fsutil.h"
 #include "util/log.h"
@@ -238,4 +240,60 @@ TEST(OutputPath, ADirectoryOutputMustBeADirectoryAndNoInput) {
   EXPECT_TRUE(is_within(inside, d / "run"));
   EXPECT_TRUE(is_within(d / "run/latest", d / "./run"));
   EXPECT_FALSE(is_within(data, d / "run"));
+}
+
+namespace {
+// parse_or_help on a subcommand's table like sample's: a positional, a
+// dash-named int and double, a short string option, a switch and one name
+// registered with an underscore.
+struct ParsedFlags {
+  std::string checkpoint, primetext;
+  int num_samples = 1;
+  double top_p = 1;
+  bool skip_unknown = false;
+  int64_t max_iters = 0;
+};
+ParsedFlags parse_flags(std::vector<std::string> args) {
+  ParsedFlags f;
+  po::options_description desc("Options");
+  desc.add_options()("checkpoint", po::value(&f.checkpoint))("num-samples", po::value(&f.num_samples))(
+      "top-p", po::value(&f.top_p))("primetext,p", po::value(&f.primetext))(
+      "skip-unknown", po::bool_switch(&f.skip_unknown))("max_iters", po::value(&f.max_iters));
+  po::positional_options_description pos;
+  pos.add("checkpoint", 1);
+  args.insert(args.begin(), "sample");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  po::variables_map vm;
+  EXPECT_TRUE(parse_or_help(static_cast<int>(argv.size()), argv.data(), "usage", desc, &pos, vm));
+  return f;
+}
+}  // namespace
+
+TEST(ParseOrHelp, UnderscoresAndDashesInLongNamesAreTheSame) {
+  ParsedFlags f = parse_flags({"ck.h5", "--num_samples", "3", "--top_p=0.25", "--skip_unknown", "--max-iters", "7"});
+  EXPECT_EQ(f.checkpoint, "ck.h5");
+  EXPECT_EQ(f.num_samples, 3);
+  EXPECT_EQ(f.top_p, 0.25);
+  EXPECT_TRUE(f.skip_unknown);
+  EXPECT_EQ(f.max_iters, 7);  // registered with '_', given with '-'
+  f = parse_flags({"--num-samples=2", "--top-p", "0.5", "--max_iters=4", "x.h5"});  // the registered spellings
+  EXPECT_EQ(f.num_samples, 2);
+  EXPECT_EQ(f.top_p, 0.5);
+  EXPECT_EQ(f.max_iters, 4);
+  EXPECT_EQ(f.checkpoint, "x.h5");
+  // Values are not option names: "-p a_b", "--primetext=top_p", and the word after -p or --primetext.
+  EXPECT_EQ(parse_flags({"-p", "a_b"}).primetext, "a_b");
+  EXPECT_EQ(parse_flags({"--primetext=--top_p"}).primetext, "--top_p");
+  EXPECT_EQ(parse_flags({"--num_samples", "2", "-p", "--top_p"}).primetext, "--top_p");
+  EXPECT_EQ(parse_flags({"--primetext", "--top_p"}).primetext, "--top_p");
+  EXPECT_EQ(parse_flags({"--prime", "--top_p", "--top_p", "0.5"}).top_p, 0.5);  // a prefix Boost completes
+}
+
+TEST(ParseOrHelp, UnknownSpellingsAreStillErrors) {
+  for (const char* bad : {"--num__samples", "--num_sample_s", "--top_q"}) {
+    std::string e = error_of([&] { parse_flags({bad, "1"}); });
+    EXPECT_NE(e.find(std::string("unrecognised option '") + bad + "'"), std::string::npos) << e;
+    EXPECT_EQ(e.rfind("sample: ", 0), 0u) << e;
+  }
 }
