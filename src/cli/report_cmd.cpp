@@ -16,12 +16,12 @@ int cmd_report(int argc, char** argv) {
   std::string dir, output;
   po::options_description desc("Options");
   desc.add_options()("dir", po::value(&dir)->required(), "sweep or run directory")
-      ("output,o", po::value(&output), "HTML page to write (default DIR/report.html; --out works too)");
+      ("output,o", po::value(&output), "HTML page to write (default DIR/report.html)");
   po::positional_options_description pos;
   pos.add("dir", 1);
   po::variables_map vm;
   if (!parse_or_help(argc, argv,
-                     "Usage: charnn report DIR [--out FILE.html]\n\nOne self-contained HTML page (no network needed) of a "
+                     "Usage: charnn report DIR [--output FILE.html]\n\nOne self-contained HTML page (no network needed) of a "
                      "run or a sweep: loss, learning-rate and\nthroughput curves, a sweep's sortable trial table and "
                      "validation curves, the samples\ntaken while training, and the resolved config. Works while training "
                      "is still going;\nrun it again to refresh (docs/report.md).",
@@ -31,7 +31,7 @@ int cmd_report(int argc, char** argv) {
   const bool given = !output.empty();
   if (!given) output = (fs::path(dir) / "report.html").string();
   // Replaces only a page `charnn report` wrote (its generator tag), never an input.
-  check_output_path({output, given ? "--out" : "", "report page", OutputKind::File,
+  check_output_path({output, given ? "--output" : "", "report page", OutputKind::File,
                      [](const std::string& p) { return html::written_by(p, report::kGenerator); }},
                     files_read_by_table(dir));
   write_file_atomic(output, report::render(report::load(dir)));

@@ -138,7 +138,7 @@ std::string summary_table(const RunView& v) {
       {"iterations", cat(r.last_iter)},
       {"best val loss", best_text(r)},
       {"time trained", format_duration(r.wall_seconds)},
-      {"throughput", r.cps_curve.empty() ? "-" : fixed(r.chars_per_sec, 0) + " chars/s (median)"},
+      {"throughput", r.cps_curve.empty() ? "-" : grouped(std::llround(r.chars_per_sec)) + " chars/s (median)"},
       {"parameters", r.parameters ? grouped(r.parameters) : "-"},
       {"restarts", cat(r.restarts)},
       {"best checkpoint", r.best_checkpoint.empty() ? "-" : r.best_checkpoint},

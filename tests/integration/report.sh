@@ -224,7 +224,7 @@ expect_error "mine/report.html: exists and is not a report page" "$CHARNN" repor
 [ "$(cat mine/report.html)" = mine ] || die "a foreign DIR/report.html was changed"
 expect_error "is also an input" "$CHARNN" report run --out run/metrics.jsonl
 mkdir adir
-expect_error "--out adir: is a directory" "$CHARNN" report run --out adir
+expect_error "--output adir: is a directory" "$CHARNN" report run --out adir
 ls -a run | grep -q '\.tmp\.' && die "a temporary file was left behind"
 pass "its own page is replaced; a foreign file at --out or DIR/report.html, an input or a directory is refused"
 
