@@ -75,11 +75,15 @@ struct MetricLine {
   }
 };
 
-void fill_from_metrics(TrialRow& r) {
-  const std::string path = r.dir + "/metrics.jsonl";
+// Calls `fn` with each line of a JSON-lines file (metrics.jsonl, samples.jsonl)
+// that charnn appends to: an absent file has no lines, blank lines are skipped,
+// and a last line without its newline that does not parse is being written
+// right now and is skipped too; any other line that is not a JSON object fails
+// naming file:line.
+template <typename Fn>
+void for_each_json_line(const std::string& path, const char* file_name, Fn fn) {
   std::ifstream in(path);
   std::string line;
-  std::vector<double> cps;
   int64_t line_no = 0;
   while (std::getline(in, line)) {
     ++line_no;
@@ -90,19 +94,32 @@ void fill_from_metrics(TrialRow& r) {
       j = nlohmann::json::parse(line);
     } catch (const nlohmann::json::exception&) {
       if (in.eof()) continue;  // the last line, without its newline yet: being written right now
-      fail(where, ": not a JSON object (metrics.jsonl holds one per line)");
+      fail(where, ": not a JSON object (", file_name, " holds one per line)");
     }
     if (!j.is_object()) fail(where, ": got ", json_shown(j), ", expected a JSON object (one per line)");
-    const MetricLine m{where, j};
+    fn(MetricLine{where, j});
+  }
+}
+
+void fill_from_metrics(TrialRow& r) {
+  std::vector<double> cps;
+  for_each_json_line(r.dir + "/metrics.jsonl", "metrics.jsonl", [&](const MetricLine& m) {
     const std::string ev = m.text("event");
     r.wall_seconds = std::max(r.wall_seconds, m.number("wall", 0.0));
-    if (ev == "train") {
-      const int64_t iter = m.count("iter");
+    const int64_t iter = m.count("iter");
+    r.last_iter = std::max(r.last_iter, iter);
+    if (ev == "start") {
+      r.done_logged = false;
+      r.parameters = m.count("parameters");
+    } else if (ev == "done") {
+      r.done_logged = true;
+    } else if (ev == "train") {
       if (m.get("loss")) r.train_curve.emplace_back(iter, m.number("loss", 0.0));
+      if (m.get("lr")) r.lr_curve.emplace_back(iter, m.number("lr", 0.0));
+      if (m.get("chars_per_sec")) r.cps_curve.emplace_back(iter, m.number("chars_per_sec", 0.0));
       cps.push_back(m.number("chars_per_sec", 0.0));
     } else if (ev == "val") {
-      const int64_t iter = m.count("iter");
-      if (!m.get("val_loss")) continue;
+      if (!m.get("val_loss")) return;
       const double v = m.number("val_loss", 0.0);
       r.val_curve.emplace_back(iter, v);
       if (r.best_val_loss < 0 || v < r.best_val_loss) {
@@ -111,7 +128,7 @@ void fill_from_metrics(TrialRow& r) {
         r.best_iter = iter;
       }
     }
-  }
+  });
   if (!cps.empty()) {  // median: robust to the first (warm-up) window
     std::sort(cps.begin(), cps.end());
     r.chars_per_sec = cps[cps.size() / 2];
@@ -126,15 +143,10 @@ std::string fixed(double v, int digits) {
   return buf;
 }
 
-// The header and the cells of every row, as text: the table, CSV and Markdown
-// formats only differ in how they lay these out.
-struct Cells {
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-};
+}  // namespace
 
-Cells to_cells(const std::vector<TrialRow>& rows) {
-  Cells out;
+TableCells table_cells(const std::vector<TrialRow>& rows) {
+  TableCells out;
   out.header = {"trial"};
   if (!rows.empty())
     for (auto& p : rows[0].params) out.header.push_back(p.first);
@@ -158,6 +170,8 @@ Cells to_cells(const std::vector<TrialRow>& rows) {
   return out;
 }
 
+namespace {
+
 std::string as_json(const std::vector<TrialRow>& rows) {
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& r : rows) {
@@ -173,7 +187,7 @@ std::string as_json(const std::vector<TrialRow>& rows) {
   return arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-std::string as_csv(const Cells& t) {
+std::string as_csv(const TableCells& t) {
   std::ostringstream os;
   auto line = [&](const std::vector<std::string>& c) {
     for (size_t i = 0; i < c.size(); ++i) os << (i ? "," : "") << csv_field(c[i]);
@@ -184,7 +198,7 @@ std::string as_csv(const Cells& t) {
   return os.str();
 }
 
-std::string as_markdown(const Cells& t) {
+std::string as_markdown(const TableCells& t) {
   std::ostringstream os;
   auto md = [](std::string v) {  // a '|' in a value would end its cell
     for (size_t p = 0; (p = v.find('|', p)) != std::string::npos; p += 2) v.replace(p, 1, "\\|");
@@ -205,7 +219,7 @@ std::string as_markdown(const Cells& t) {
 
 // Columns padded to their widest cell, two spaces apart; the last one is not
 // padded, so lines carry no trailing blanks.
-std::string as_table(const Cells& t) {
+std::string as_table(const TableCells& t) {
   std::vector<size_t> w(t.header.size());
   for (size_t i = 0; i < t.header.size(); ++i) w[i] = t.header[i].size();
   for (auto& c : t.rows)
@@ -232,6 +246,15 @@ TrialRow read_run(const std::string& run_dir) {
   fill_from_metrics(r);
   if (r.status == TrialState::pending && !r.train_curve.empty()) r.status = TrialState::unknown;
   return r;
+}
+
+std::vector<SampleLine> read_samples(const std::string& run_dir) {
+  std::vector<SampleLine> out;
+  for_each_json_line(run_dir + "/samples.jsonl", "samples.jsonl", [&](const MetricLine& m) {
+    if (!m.get("text")) fail(m.where, ": no \"text\"; expected {\"iter\", \"temperature\", \"text\"}");
+    out.push_back({m.count("iter"), m.number("temperature", 0.0), m.text("text")});
+  });
+  return out;
 }
 
 std::vector<TrialRow> parse_trials_csv(const std::string& text, const std::string& dir) {
@@ -323,9 +346,9 @@ void sort_by_metric(std::vector<TrialRow>& rows) {
 
 std::string format_rows(const std::vector<TrialRow>& rows, const std::string& format) {
   if (format == "json") return as_json(rows);
-  if (format == "csv") return as_csv(to_cells(rows));
-  if (format == "markdown") return as_markdown(to_cells(rows));
-  if (format == "table") return as_table(to_cells(rows));
+  if (format == "csv") return as_csv(table_cells(rows));
+  if (format == "markdown") return as_markdown(table_cells(rows));
+  if (format == "table") return as_table(table_cells(rows));
   fail("--format ", charnn::quoted(format), ": expected table, csv, markdown or json");
 }
 

@@ -22,6 +22,18 @@ struct TrialRow {
   std::string best_checkpoint;
   std::vector<std::pair<int64_t, double>> val_curve;    // (iteration, val loss)
   std::vector<std::pair<int64_t, double>> train_curve;  // (iteration, train loss)
+  std::vector<std::pair<int64_t, double>> lr_curve;     // (iteration, learning rate)
+  std::vector<std::pair<int64_t, double>> cps_curve;    // (iteration, chars/s)
+  int64_t last_iter = 0;    // the highest iteration metrics.jsonl names
+  int64_t parameters = 0;   // from the last `start` line; 0 when none
+  bool done_logged = false;  // a `done` line follows the last `start`: training finished
+};
+
+// One line of samples.jsonl: a progress sample taken while training.
+struct SampleLine {
+  int64_t iter = 0;
+  double temperature = 0;
+  std::string text;
 };
 
 // Rows of a sweep directory sorted by best val loss (trials without one last).
@@ -46,6 +58,16 @@ void require_sweep_or_run_dir(const std::string& dir);
 std::vector<std::string> files_read_by_table(const std::string& dir);
 // One run directory (checkpoint_dir) as a row.
 TrialRow read_run(const std::string& run_dir);
+// A run directory's samples.jsonl, in file order (empty when absent), read and
+// checked like metrics.jsonl: a partial last line is skipped, a bad one names file:line.
+std::vector<SampleLine> read_samples(const std::string& run_dir);
+// The table's text, cell by cell: the header (trial, the swept options, status,
+// val_loss, ...) and one row per trial. format_rows lays these out.
+struct TableCells {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+};
+TableCells table_cells(const std::vector<TrialRow>& rows);
 // format: table | csv | markdown | json
 std::string format_rows(const std::vector<TrialRow>& rows, const std::string& format);
 // Best checkpoint of the finished trials (sweep) or of the run; throws if none.

@@ -66,6 +66,8 @@ void replace_symlink(const std::string& target, const std::string& link);
 //                     the other way round: a regular file that is not an HDF5
 //                     file (a checkpoint or cache) nor a PNG;
 //      PNG            (plot --output, DIR/curves.png): a PNG file;
+//      report page    (report --output, DIR/report.html): an HTML page whose
+//                     generator tag is "charnn report" (viz/html.h, written_by);
 //      link           (best --link): a symlink (a regular file, a directory or
 //                     a run's own `latest` link is refused);
 //      directory      (sweep plan --dir, train checkpoint_dir): a directory;

@@ -1,5 +1,6 @@
 #include "viz/html.h"
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 namespace charnn::html {
@@ -39,6 +40,10 @@ std::string script_json(const nlohmann::json& data) {
 }
 
 namespace {
+std::string generator_meta(const std::string& generator) {
+  return "<meta name=\"generator\" content=\"" + escape(generator) + "\">\n";
+}
+
 // Shared look: system fonts only (nothing to fetch), readable widths.
 const char* kBaseCss =
     "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px;color:#222;background:#fff}"
@@ -51,6 +56,7 @@ std::string render(const Page& page) {
   std::string out;
   out.reserve(page.body.size() + page.script.size() + page.css.size() + 1024);
   out += "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
+  if (!page.generator.empty()) out += generator_meta(page.generator);
   out += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
          "script-src 'unsafe-inline'; img-src data:\">\n";
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
@@ -63,6 +69,14 @@ std::string render(const Page& page) {
   out += page.script;
   out += "\n</script>\n</body></html>\n";
   return out;
+}
+
+bool written_by(const std::string& path, const std::string& generator) {
+  std::ifstream in(path, std::ios::binary);
+  std::string head(1024, '\0');
+  in.read(&head[0], static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<size_t>(in.gcount()));
+  return head.rfind("<!doctype html>", 0) == 0 && head.find(generator_meta(generator)) != std::string::npos;
 }
 
 }  // namespace charnn::html

@@ -24,11 +24,19 @@ struct Page {
   std::string css;    // the page's own rules, after the shared ones
   std::string body;   // HTML, already escaped by the caller
   std::string script; // JS run at the end of <body>
+  // Which charnn command wrote the page ("charnn report"): when set, a
+  // <meta name="generator"> in the head's first lines, which written_by() finds,
+  // so a command replaces only a page it wrote (util/fsutil.h, check_output_path).
+  std::string generator = "";
 };
 
 // The whole document: <!doctype html>, charset, a Content-Security-Policy that
 // forbids every network fetch (default-src 'none'; inline style and script
 // only), the shared base style, then the page's parts.
 std::string render(const Page& page);
+
+// Whether the file at `path` is a page render() wrote with this `generator`
+// (looked for in its first 1 KiB). False for anything else, or unreadable.
+bool written_by(const std::string& path, const std::string& generator);
 
 }  // namespace charnn::html

@@ -451,6 +451,17 @@ t p.out-text                 notes.txt               plot run -o notes.txt
 t p.out-cache                c.h5                    plot run -o c.h5
 t p.out-metrics              run/metrics.jsonl       plot run -o run/metrics.jsonl
 
+# report
+t r.neither                  plain                   report plain
+t r.missing                  nowhere                 report nowhere
+t r.out-text                 notes.txt               report run -o notes.txt
+t r.out-cache                c.h5                    report run -o c.h5
+t r.out-metrics              run/metrics.jsonl       report run -o run/metrics.jsonl
+t r.out-dir                  plain                   report run --output plain
+t r.status-json              sw-st-json/trials/0000/status.json report sw-st-json
+t r.metrics-type             sw-metrics/trials/0000/metrics.jsonl:1,val_loss report sw-metrics
+t r.csv-empty                sw-csv-empty/trials.csv report sw-csv-empty
+
 # mpirun -np 2: a bad start ends every rank, and rank 0 says why once
 m mpi.yaml                   y-type.yaml,rnn_size    train "${D[@]}" --config y-type.yaml
 m mpi.flag                   rnn_size                train "${D[@]}" --rnn_size -1

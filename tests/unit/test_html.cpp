@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "helpers.h"
 #include "viz/html.h"
 
 namespace charnn {
@@ -27,6 +28,18 @@ TEST(Html, PageForbidsNetworkFetchesAndEscapesItsTitle) {
   EXPECT_NE(page.find("<title>a &lt;title&gt;</title>"), std::string::npos);
   EXPECT_NE(page.find("<p>x</p>"), std::string::npos);
   EXPECT_NE(page.find("let a = 1;"), std::string::npos);
+}
+
+TEST(Html, AGeneratorTagMarksThePageAsWrittenByThatCommand) {
+  test::TempDir t;
+  html::Page page{"t", "", "<p>x</p>", ""};
+  page.generator = "charnn report";
+  const std::string text = html::render(page);
+  EXPECT_NE(text.find("<meta name=\"generator\" content=\"charnn report\">"), std::string::npos);
+  EXPECT_TRUE(html::written_by(t.file("a.html", text), "charnn report"));
+  EXPECT_FALSE(html::written_by(t.file("b.html", text), "charnn neurons"));
+  EXPECT_FALSE(html::written_by(t.file("c.html", html::render({"t", "", "", ""})), "charnn report"));
+  EXPECT_FALSE(html::written_by(t.file("d.txt", "charnn report"), "charnn report"));
 }
 
 }  // namespace charnn

@@ -570,6 +570,47 @@ TEST(SweepTable, MetricsLinesAreCheckedButALineBeingWrittenIsNot) {
   EXPECT_EQ(error_of([&] { read_sweep(dir); }), path + ":1: not a JSON object (metrics.jsonl holds one per line)");
 }
 
+TEST(SweepTable, ARunRowCarriesEveryCurveAndWhetherTrainingFinished) {
+  TempDir tmp;
+  const std::string run = tmp / "run";
+  tmp.file("run/metrics.jsonl",
+           "{\"event\":\"start\",\"iter\":0,\"parameters\":1234}\n"
+           "{\"event\":\"train\",\"iter\":5,\"loss\":2.5,\"lr\":0.002,\"chars_per_sec\":100}\n"
+           "{\"event\":\"train\",\"iter\":10,\"loss\":2.0,\"lr\":0.001,\"chars_per_sec\":300}\n"
+           "{\"event\":\"val\",\"iter\":10,\"val_loss\":2.2}\n");
+  TrialRow r = read_run(run);
+  EXPECT_EQ(r.lr_curve, (std::vector<std::pair<int64_t, double>>{{5, 0.002}, {10, 0.001}}));
+  EXPECT_EQ(r.cps_curve, (std::vector<std::pair<int64_t, double>>{{5, 100}, {10, 300}}));
+  EXPECT_EQ(r.parameters, 1234);
+  EXPECT_EQ(r.last_iter, 10);
+  EXPECT_FALSE(r.done_logged);
+  std::ofstream(run + "/metrics.jsonl", std::ios::app) << "{\"event\":\"done\",\"iter\":10}\n";
+  EXPECT_TRUE(read_run(run).done_logged);
+  // A resume after the end starts again: not finished until its own `done`.
+  std::ofstream(run + "/metrics.jsonl", std::ios::app) << "{\"event\":\"start\",\"iter\":10,\"resumed\":true}\n";
+  EXPECT_FALSE(read_run(run).done_logged);
+}
+
+TEST(SweepTable, SamplesAreReadAndCheckedLikeMetrics) {
+  TempDir tmp;
+  const std::string run = tmp / "run";
+  const std::string path = tmp.file("run/samples.jsonl",
+                                    "{\"iter\":4,\"temperature\":0.5,\"text\":\"ab\"}\n\n"
+                                    "{\"iter\":4,\"temperature\":1.0,\"text\":\"c\\nd\"}\n{\"iter\":8,\"te");
+  const std::vector<SampleLine> s = read_samples(run);  // the unfinished last line is skipped
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[1].iter, 4);
+  EXPECT_EQ(s[1].temperature, 1.0);
+  EXPECT_EQ(s[1].text, "c\nd");
+  EXPECT_TRUE(read_samples(tmp / "absent").empty());
+  std::ofstream(path, std::ios::trunc) << "{\"iter\":4,\"temperature\":1}\n";
+  EXPECT_EQ(error_of([&] { read_samples(run); }), path + ":1: no \"text\"; expected {\"iter\", \"temperature\", \"text\"}");
+  std::ofstream(path, std::ios::trunc) << "{\"iter\":4,\"temperature\":-1,\"text\":\"\"}\n";
+  EXPECT_EQ(error_of([&] { read_samples(run); }), path + ":1: temperature: got -1, expected a finite number >= 0");
+  std::ofstream(path, std::ios::trunc) << "oops\n{}\n";
+  EXPECT_EQ(error_of([&] { read_samples(run); }), path + ":1: not a JSON object (samples.jsonl holds one per line)");
+}
+
 TEST(SweepTable, ADirectoryThatIsNeitherASweepNorARunIsAnError) {
   TempDir tmp;
   fs::create_directories(tmp.path / "empty");
