@@ -221,4 +221,21 @@ std::string Sampler::generate(const SampleOptions& opt, const std::function<void
   return out;
 }
 
+void Sampler::reset_state() { impl_->reset_state(); }
+
+void Sampler::step(int64_t token) {
+  if (token < 0 || token >= impl_->spec.vocab_size)
+    fail("token id ", token, " is outside the vocabulary [0, ", impl_->spec.vocab_size, ")");
+  torch::NoGradGuard no_grad;
+  impl_->step(token);
+}
+
+const float* Sampler::logits() const { return impl_->logits.data_ptr<float>(); }
+
+const float* Sampler::hidden(int64_t layer) const { return impl_->h.at(layer).data_ptr<float>(); }
+
+const float* Sampler::cell(int64_t layer) const {
+  return impl_->spec.type == CellType::Lstm ? impl_->c.at(layer).data_ptr<float>() : nullptr;
+}
+
 }  // namespace charnn
