@@ -2,6 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+
+#include "util/status.h"
+
 namespace charnn::html {
 
 std::string escape(const std::string& s) {
@@ -38,7 +44,28 @@ std::string script_json(const nlohmann::json& data) {
   return out;
 }
 
+std::string base64(const void* data, size_t n) {
+  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const auto* p = static_cast<const unsigned char*>(data);
+  std::string out;
+  out.reserve((n + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 3 <= n; i += 3) {
+    const uint32_t v = (uint32_t{p[i]} << 16) | (uint32_t{p[i + 1]} << 8) | p[i + 2];
+    for (int k = 18; k >= 0; k -= 6) out += kAlphabet[(v >> k) & 63];
+  }
+  if (i < n) {  // one or two bytes left: pad to four characters
+    const uint32_t v = (uint32_t{p[i]} << 16) | (i + 1 < n ? uint32_t{p[i + 1]} << 8 : 0);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += i + 1 < n ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
 namespace {
+const char* kDoctype = "<!doctype html>\n";
 // Shared look: system fonts only (nothing to fetch), readable widths.
 const char* kBaseCss =
     "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px;color:#222;background:#fff}"
@@ -50,7 +77,11 @@ const char* kBaseCss =
 std::string render(const Page& page) {
   std::string out;
   out.reserve(page.body.size() + page.script.size() + page.css.size() + 1024);
-  out += "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
+  for (char c : page.kind)
+    if (!((c >= 'a' && c <= 'z') || c == '-')) fail("html::render: page kind ", quoted(page.kind), " is not [a-z-]+");
+  out += kDoctype;
+  out += "<!-- charnn:" + page.kind + " -->\n";
+  out += "<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
   out += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
          "script-src 'unsafe-inline'; img-src data:\">\n";
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
@@ -63,6 +94,15 @@ std::string render(const Page& page) {
   out += page.script;
   out += "\n</script>\n</body></html>\n";
   return out;
+}
+
+bool is_charnn_page(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char head[64] = {};
+  in.read(head, sizeof head - 1);
+  const std::string h(head, static_cast<size_t>(in.gcount()));
+  const std::string want = std::string(kDoctype) + "<!-- charnn:";
+  return h.compare(0, want.size(), want) == 0;
 }
 
 }  // namespace charnn::html

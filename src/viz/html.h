@@ -19,16 +19,26 @@ std::string escape(const std::string& s);
 // are escaped, and invalid UTF-8 becomes U+FFFD instead of throwing.
 std::string script_json(const nlohmann::json& data);
 
+// `n` bytes as base64 (RFC 4648, with padding): binary data embedded in a
+// page (inside script_json or an attribute), decoded there by atob().
+std::string base64(const void* data, size_t n);
+
 struct Page {
   std::string title;  // plain text; escaped here
   std::string css;    // the page's own rules, after the shared ones
   std::string body;   // HTML, already escaped by the caller
   std::string script; // JS run at the end of <body>
+  std::string kind = "page";  // [a-z-]: the marker comment's name ("neurons", "report")
 };
 
-// The whole document: <!doctype html>, charset, a Content-Security-Policy that
+// The whole document: <!doctype html>, the marker comment "<!-- charnn:KIND -->"
+// on the second line (is_charnn_page), charset, a Content-Security-Policy that
 // forbids every network fetch (default-src 'none'; inline style and script
 // only), the shared base style, then the page's parts.
 std::string render(const Page& page);
+
+// Whether the file at `path` starts as render() starts a page (of any kind):
+// the only HTML an output flag of charnn may replace (check_output_path's is_ours).
+bool is_charnn_page(const std::string& path);
 
 }  // namespace charnn::html

@@ -1,8 +1,10 @@
-// src/viz/html.h: the escaping every HTML page relies on.
+// src/viz/html.h: the escaping, embedding and marker every HTML page relies on.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
+#include "helpers.h"
+#include "util/status.h"
 #include "viz/html.h"
 
 namespace charnn {
@@ -27,6 +29,28 @@ TEST(Html, PageForbidsNetworkFetchesAndEscapesItsTitle) {
   EXPECT_NE(page.find("<title>a &lt;title&gt;</title>"), std::string::npos);
   EXPECT_NE(page.find("<p>x</p>"), std::string::npos);
   EXPECT_NE(page.find("let a = 1;"), std::string::npos);
+}
+
+TEST(Html, PagesCarryAMarkerThatTellsThemFromOtherHtml) {
+  test::TempDir dir;
+  const std::string page = html::render({"t", "", "", "", "report"});
+  EXPECT_EQ(page.rfind("<!doctype html>\n<!-- charnn:report -->\n", 0), 0u);
+  EXPECT_TRUE(html::is_charnn_page(dir.file("a.html", page)));
+  EXPECT_TRUE(html::is_charnn_page(dir.file("b.html", html::render({"t", "", "", ""}))));  // kind "page"
+  EXPECT_FALSE(html::is_charnn_page(dir.file("c.html", "<!doctype html>\n<html><body>mine</body></html>\n")));
+  EXPECT_FALSE(html::is_charnn_page(dir.file("d.html", "<!-- charnn:page -->\n")));
+  EXPECT_FALSE(html::is_charnn_page(dir / "missing.html"));
+  EXPECT_THROW(html::render({"t", "", "", "", "a b"}), Error);  // the kind goes into a comment: [a-z-] only
+}
+
+TEST(Html, Base64AsRfc4648) {
+  EXPECT_EQ(html::base64("", 0), "");
+  EXPECT_EQ(html::base64("f", 1), "Zg==");
+  EXPECT_EQ(html::base64("fo", 2), "Zm8=");
+  EXPECT_EQ(html::base64("foo", 3), "Zm9v");
+  EXPECT_EQ(html::base64("foobar", 6), "Zm9vYmFy");
+  const unsigned char high[] = {0xFF, 0xFE, 0x00, 0x80};
+  EXPECT_EQ(html::base64(high, 4), "//4AgA==");
 }
 
 }  // namespace charnn
