@@ -27,7 +27,8 @@ const char* kUsage =
     "  eval         loss and bits per character of a checkpoint on a split\n"
     "  sweep        hyperparameter sweeps: plan | submit | run | table\n"
     "  best         path of the best checkpoint of a sweep or run directory\n"
-    "  plot         PNG of the loss curves of a sweep or run\n";
+    "  plot         PNG of the loss curves of a sweep or run\n"
+    "  neurons      HTML page of a model's cells and guesses over a text, and the cells that track its properties\n";
 
 struct Command {
   const char* name;
@@ -37,7 +38,7 @@ struct Command {
 const Command kCommands[] = {
     {"preprocess", charnn::cmd_preprocess}, {"inspect", charnn::cmd_inspect}, {"train", charnn::cmd_train},
     {"sample", charnn::cmd_sample},         {"eval", charnn::cmd_eval},       {"best", charnn::cmd_best},
-    {"sweep", charnn::cmd_sweep},           {"plot", charnn::cmd_plot},
+    {"sweep", charnn::cmd_sweep},           {"plot", charnn::cmd_plot},       {"neurons", charnn::cmd_neurons},
 };
 
 // Whatever escaped as an exception, as one line: LibTorch appends its C++

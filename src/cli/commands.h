@@ -12,5 +12,6 @@ int cmd_eval(int argc, char** argv);
 int cmd_best(int argc, char** argv);
 int cmd_sweep(int argc, char** argv);
 int cmd_plot(int argc, char** argv);
+int cmd_neurons(int argc, char** argv);
 
 }  // namespace charnn
