@@ -64,6 +64,10 @@ std::string base64(const void* data, size_t n) {
   return out;
 }
 
+std::string base64_script(const std::string& id, const void* data, size_t n) {
+  return "<script type=\"application/octet-stream\" id=\"" + escape(id) + "\">" + base64(data, n) + "</script>\n";
+}
+
 namespace {
 const char* kDoctype = "<!doctype html>\n";
 // Shared look: system fonts only (nothing to fetch), readable widths.

@@ -23,6 +23,11 @@ std::string script_json(const nlohmann::json& data);
 // page (inside script_json or an attribute), decoded there by atob().
 std::string base64(const void* data, size_t n);
 
+// A <script type="application/octet-stream" id="ID"> element holding `n`
+// bytes as base64: a large binary block a page reads (textContent, atob) only
+// when it needs it. Nothing in base64 can end the element.
+std::string base64_script(const std::string& id, const void* data, size_t n);
+
 struct Page {
   std::string title;  // plain text; escaped here
   std::string css;    // the page's own rules, after the shared ones

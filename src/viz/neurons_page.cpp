@@ -22,6 +22,7 @@ const char* kCss = R"CSS(
 #text,#side{height:calc(100vh - 150px);min-height:320px;overflow:auto}
 #text{flex:1 1 auto;min-width:0;position:relative;white-space:pre-wrap;overflow-wrap:anywhere;font:13px/1.55 ui-monospace,'DejaVu Sans Mono',monospace;margin:0;padding:2px 6px;border:1px solid #e4e4e4}
 #text span{cursor:pointer}
+.chunk{content-visibility:auto;contain-intrinsic-size:auto 800px}
 #text span:hover{outline:1px solid #444}
 #text span.pin{outline:2px solid #000}
 #text span.nl::before{content:'\21B5';color:#777}
@@ -52,7 +53,7 @@ const char* kScript = R"JS(
 const D = JSON.parse(document.getElementById('neurons-data').textContent);
 const N = D.n, K = D.top, V = D.vocab.length;
 const textEl = document.getElementById('text');
-const chars = Array.from(textEl.children);
+const chars = Array.from(textEl.getElementsByTagName('span'));  // in order, through the chunks
 for (let i = 0; i < N; i++) chars[i]._i = i;
 function bytes(b64) {
   const s = atob(b64), a = new Uint8Array(s.length);
@@ -77,9 +78,16 @@ const surBucket = s => Math.min(SB, Math.max(0, Math.round(s / SMAX * SB)));
 const picker = document.getElementById('view');
 const seriesOf = new Map();
 for (const o of picker.options) if (o.dataset.series !== undefined) seriesOf.set(o.value, Number(o.dataset.series));
+// The series' base64 moves out of the DOM (a dump of the page stays small);
+// one is decoded when it is picked.
+const seriesB64 = [];
+for (const el of Array.from(document.querySelectorAll('script[id^="series-"]'))) {
+  seriesB64[Number(el.id.slice(7))] = el.textContent;
+  el.remove();
+}
 let cached = null, cachedView = null;
 function seriesValues(v) {
-  if (cachedView !== v) { cached = bytes(D.series[seriesOf.get(v)]); cachedView = v; }
+  if (cachedView !== v) { cached = bytes(seriesB64[seriesOf.get(v)]); cachedView = v; }
   return cached;
 }
 let view = null, pin = -1, hover = -1;
@@ -163,6 +171,7 @@ function show(i) {
 
 function setView(v) {
   if (v === view) return;
+  const t0 = performance.now();
   view = v;
   picker.value = v;
   document.body.dataset.view = v;
@@ -171,6 +180,8 @@ function setView(v) {
   paint();
   legend();
   show(hover >= 0 ? hover : pin);
+  void textEl.offsetHeight;  // the new colours' style and layout, inside the measured time
+  document.body.dataset.paintMs = (performance.now() - t0).toFixed(1);
 }
 
 function setPin(i) {
@@ -227,7 +238,6 @@ const asked = new URLSearchParams(location.hash.slice(1)).get('view');
 setView(asked === 'surprise' || seriesOf.has(asked) ? asked : D.first);  // paint once, not twice
 readHash();
 if (pin < 0) show(-1);
-void textEl.getBoundingClientRect();  // style and layout of every span, inside the measured time
 document.body.dataset.renderMs = performance.now().toFixed(1);
 document.body.dataset.ready = '1';
 })();
@@ -240,17 +250,41 @@ std::vector<std::string> escaped_tokens(const Vocab& vocab) {
   return out;
 }
 
+// The text as one span per character, in chunks of whole lines (about
+// kChunk characters; a longer line is cut at 4 x kChunk). Each chunk has
+// content-visibility: auto, so the browser styles, lays out and paints only
+// the chunks on screen: what keeps opening the page and picking a view fast
+// with 100k characters.
+constexpr size_t kChunk = 2000;
+
 std::string text_html(const Vocab& vocab, const std::vector<int64_t>& ids) {
   const std::vector<std::string> tok = escaped_tokens(vocab);
-  std::string out = "<pre id=\"text\">";
+  std::string out = "<pre id=\"text\"><div class=\"chunk\">";
   out.reserve(out.size() + ids.size() * 15);
-  for (int64_t id : ids) {
-    const bool nl = vocab.values[static_cast<size_t>(id)] == '\n';
+  size_t in_chunk = 0;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const size_t id = static_cast<size_t>(ids[i]);
+    const bool nl = vocab.values[id] == '\n';
     out += nl ? "<span class=\"nl\">" : "<span>";
-    out += tok[static_cast<size_t>(id)];
+    out += tok[id];
     out += "</span>";
+    const bool cut = (nl && ++in_chunk >= kChunk) || (!nl && ++in_chunk >= 4 * kChunk);
+    if (cut && i + 1 < ids.size()) {
+      out += "</div><div class=\"chunk\">";
+      in_chunk = 0;
+    }
   }
-  return out + "</pre>";
+  return out + "</div></pre>";
+}
+
+// Each cell series as its own base64 block, read (and decoded) only when it is
+// picked: no JSON.parse of them all at load, no second copy in memory.
+std::string series_html(const Trace& t) {
+  std::string out;
+  out.reserve(t.series_count() * (t.n * 4 / 3 + 80));
+  for (size_t s = 0; s < t.series_count(); ++s)
+    out += html::base64_script(cat("series-", s), t.act.data() + s * t.n, t.n);
+  return out;
 }
 
 std::string picker_html(const Trace& t) {
@@ -318,8 +352,6 @@ nlohmann::json page_data(const NeuronsPage& page) {
   std::vector<uint16_t> top_p(t.top_p.size());
   for (size_t k = 0; k < top_p.size(); ++k)  // floor: a quantised probability is never above the true one
     top_p[k] = static_cast<uint16_t>(std::floor(std::clamp(t.top_p[k], 0.0f, 1.0f) * 65535.0));
-  std::vector<std::string> series(t.series_count());
-  for (size_t s = 0; s < series.size(); ++s) series[s] = bytes_b64(t.act.data() + s * t.n, t.n);
   return {{"n", t.n},
           {"top", Trace::kTop},
           {"vocab", texts},
@@ -329,7 +361,6 @@ nlohmann::json page_data(const NeuronsPage& page) {
           {"top_ids", ids_b64(std::vector<int64_t>(t.top_ids.begin(), t.top_ids.end()), width)},
           {"top_p", bytes_b64(top_p.data(), top_p.size() * 2)},
           {"surprise", bytes_b64(t.surprise.data(), t.surprise.size() * 4)},
-          {"series", series},
           {"first", page.first_view}};
 }
 
@@ -368,7 +399,8 @@ std::string neurons_html(const NeuronsPage& page) {
   p.title = "charnn neurons: " + page.checkpoint;
   p.css = kCss;
   p.body = heading_html(page) + "<div id=\"wrap\">" + text_html(*page.vocab, *page.ids) + side + "</div>" +
-           "<script type=\"application/json\" id=\"neurons-data\">" + html::script_json(page_data(page)) + "</script>";
+           "<script type=\"application/json\" id=\"neurons-data\">" + html::script_json(page_data(page)) + "</script>" +
+           series_html(*page.trace);
   p.script = kScript;
   return html::render(p);
 }

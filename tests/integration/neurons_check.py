@@ -53,7 +53,8 @@ class Dom(HTMLParser):
             self.by_id[a["id"]] = a
         if tag == "body":
             self.body = a
-        if tag == "span" and parent and parent[1].get("id") == "text":
+        if tag == "span" and parent and "chunk" in parent[1].get("class", "").split() \
+                and any(t[1].get("id") == "text" for t in self.stack):
             self.spans.append(a)
         if tag == "option" and "data-series" in a:
             self.options.append(a)

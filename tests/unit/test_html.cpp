@@ -51,6 +51,7 @@ TEST(Html, Base64AsRfc4648) {
   EXPECT_EQ(html::base64("foobar", 6), "Zm9vYmFy");
   const unsigned char high[] = {0xFF, 0xFE, 0x00, 0x80};
   EXPECT_EQ(html::base64(high, 4), "//4AgA==");
+  EXPECT_EQ(html::base64_script("s-1", "fo", 2), "<script type=\"application/octet-stream\" id=\"s-1\">Zm8=</script>\n");
 }
 
 }  // namespace charnn

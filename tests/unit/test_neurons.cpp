@@ -110,7 +110,7 @@ TEST(NeuronPage, EmbedsOneSpanPerCharacterAndEveryViewEscaped) {
   NeuronsPage page{"ck <1>.h5", "in.txt", &v, &ids, &t, d.ranking(5), "L1.h.3"};
   const std::string html = neurons_html(page);
   EXPECT_EQ(html.rfind("<!doctype html>\n<!-- charnn:neurons -->\n", 0), 0u);
-  EXPECT_NE(html.find("<pre id=\"text\"><span>a</span><span>&lt;</span><span>b</span><span>&gt;</span>"
+  EXPECT_NE(html.find("<pre id=\"text\"><div class=\"chunk\"><span>a</span><span>&lt;</span><span>b</span><span>&gt;</span>"
                       "<span>&amp;</span><span>&quot;</span>"),
             std::string::npos);
   EXPECT_NE(html.find("<span class=\"nl\">\n</span>"), std::string::npos);
@@ -121,10 +121,13 @@ TEST(NeuronPage, EmbedsOneSpanPerCharacterAndEveryViewEscaped) {
   const size_t at = html.find("id=\"neurons-data\">") + 18, end = html.find("</script>", at);
   const auto data = nlohmann::json::parse(html.substr(at, end - at));
   EXPECT_EQ(data["n"], ids.size());
-  EXPECT_EQ(data["series"].size(), t.series_count());
   EXPECT_EQ(data["first"], "L1.h.3");
   EXPECT_EQ(data["vocab"][static_cast<size_t>(v.id_of('<'))], "<");
-  EXPECT_EQ(data["series"][5].get<std::string>(), html::base64(t.act.data() + 5 * t.n, t.n));
+  EXPECT_NE(html.find("<script type=\"application/octet-stream\" id=\"series-5\">" +
+                      html::base64(t.act.data() + 5 * t.n, t.n) + "</script>"),
+            std::string::npos);
+  EXPECT_NE(html.find("id=\"series-23\""), std::string::npos);
+  EXPECT_EQ(html.find("id=\"series-24\""), std::string::npos);
 
   const auto j = neurons_json(page);
   EXPECT_EQ(j["format"], "charnn-neurons");
@@ -133,6 +136,34 @@ TEST(NeuronPage, EmbedsOneSpanPerCharacterAndEveryViewEscaped) {
   EXPECT_EQ(j["properties"][3]["top"].size(), 5u);
   EXPECT_EQ(j["properties"][6]["constant"], true);  // no C comment in this text
   EXPECT_NEAR(j["mean_surprise"].get<double>(), mean_surprise(t), 1e-12);
+}
+
+// The text is cut into chunks of whole lines of about 2000 characters (a
+// line longer than 8000 is cut inside), each drawn only when on screen.
+TEST(NeuronPage, TextIsInChunksOfWholeLines) {
+  const Vocab v = letters();
+  CharRNN m = random_model(CellType::Rnn, v);
+  auto chunks = [&](const std::string& text) {
+    const std::vector<int64_t> ids = ids_of(v, text);
+    const Trace t = trace_text(*m, v, ids);
+    NeuronsPage page{"ck.h5", "in.txt", &v, &ids, &t, {}, "L1.h.0"};
+    const std::string html = neurons_html(page);
+    std::vector<size_t> sizes;  // spans per chunk
+    for (size_t at = html.find("<div class=\"chunk\">"); at != std::string::npos;
+         at = html.find("<div class=\"chunk\">", at + 1)) {
+      const size_t end = html.find("</div>", at);
+      size_t n = 0;
+      for (size_t k = html.find("<span", at); k < end; k = html.find("<span", k + 1)) ++n;
+      sizes.push_back(n);
+    }
+    return sizes;
+  };
+  std::string lines;
+  for (int i = 0; i < 500; ++i) lines += "abcdefgha\n";
+  EXPECT_EQ(chunks(lines), (std::vector<size_t>{2000, 2000, 1000}));
+  EXPECT_EQ(chunks(lines.substr(0, 2000)), (std::vector<size_t>{2000}));  // no empty chunk at the end
+  EXPECT_EQ(chunks(std::string(9000, 'a')), (std::vector<size_t>{8000, 1000}));
+  EXPECT_EQ(chunks(std::string(1995, 'a') + "\nbbbbbbbbbb\nc"), (std::vector<size_t>{1996 + 11, 1}));
 }
 
 TEST(NeuronPage, OnlyItsOwnJsonIsReplaced) {
