@@ -4,11 +4,12 @@
 // time; the picker; the guesses panel; the ranked "cells that track X" table.
 // Built on viz/html.h (escaping, embedding, the CSP); no LibTorch.
 //
-// Data budget (what makes 100k characters usable): every cell series is one
-// byte per character (Trace's quantisation), base64, one string per series,
-// decoded only when that series is picked; the top guesses are ids plus
-// probabilities as uint16 (floor(p * 65535): never above p, so they still sum
-// to <= 1), and the surprise of each character a float32.
+// What makes 100k characters usable (figures in docs/visualise.md): the text
+// is in chunks of whole lines drawn only when on screen (content-visibility);
+// every cell series is one byte per character (Trace's quantisation), base64,
+// in its own block, decoded only when that series is picked; the top guesses
+// are ids plus probabilities as uint16 (floor(p * 65535): never above p, so
+// they still sum to <= 1), and the surprise of each character a float32.
 #pragma once
 #include <nlohmann/json_fwd.hpp>
 #include <string>
