@@ -28,7 +28,8 @@ const char* kUsage =
     "  sweep        hyperparameter sweeps: plan | submit | run | table\n"
     "  best         path of the best checkpoint of a sweep or run directory\n"
     "  plot         PNG of the loss curves of a sweep or run\n"
-    "  report       one HTML page of a sweep or run: curves, trials, samples, config\n";
+    "  report       one HTML page of a sweep or run: curves, trials, samples, config\n"
+    "  neurons      HTML page of a model's cells and guesses over a text, and the cells that track its properties\n";
 
 struct Command {
   const char* name;
@@ -40,6 +41,7 @@ const Command kCommands[] = {
     {"sample", charnn::cmd_sample},         {"eval", charnn::cmd_eval},       {"best", charnn::cmd_best},
     {"sweep", charnn::cmd_sweep},           {"plot", charnn::cmd_plot},
     {"report", charnn::cmd_report},
+    {"neurons", charnn::cmd_neurons},
 };
 
 // Whatever escaped as an exception, as one line: LibTorch appends its C++

@@ -13,5 +13,6 @@ int cmd_best(int argc, char** argv);
 int cmd_sweep(int argc, char** argv);
 int cmd_plot(int argc, char** argv);
 int cmd_report(int argc, char** argv);
+int cmd_neurons(int argc, char** argv);
 
 }  // namespace charnn

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 
 #include "data/utf8.h"
 #include "util/status.h"
@@ -95,6 +96,28 @@ int Vocab::id_bytes() const {
   if (values.size() <= 256) return 1;
   if (values.size() <= 65536) return 2;
   return 4;
+}
+
+std::vector<int64_t> ids_of_text(const Vocab& vocab, const std::string& text, const std::string& what,
+                                 bool skip_unknown) {
+  std::vector<int64_t> ids;
+  std::string unknown;
+  std::set<uint32_t> seen;
+  for (uint32_t v : vocab.tokenize(text, what)) {
+    const int64_t id = vocab.id_of(v);
+    if (id >= 0) {
+      ids.push_back(id);
+      continue;
+    }
+    if (!seen.insert(v).second || seen.size() > 40) continue;  // each once; 40 are enough to see
+    if (vocab.encoding == Encoding::Bytes) unknown += " " + std::string(1, static_cast<char>(v)) + " ";
+    else unknown += " " + Vocab::make(vocab.encoding, {v}, {}).display(0) + " ";
+  }
+  if (seen.size() > 40) unknown += cat("(and ", seen.size() - 40, " more) ");
+  if (!unknown.empty() && !skip_unknown)
+    fail(what, " has characters that are not in the model's vocabulary:", unknown,
+         "; remove them or pass --skip-unknown to drop them");
+  return ids;
 }
 
 std::string describe_vocab_difference(const Vocab& a, const Vocab& b) {

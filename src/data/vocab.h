@@ -39,6 +39,14 @@ struct Vocab {
   bool operator==(const Vocab& o) const { return encoding == o.encoding && values == o.values; }
 };
 
+// The ids of `text`, split as the vocabulary's encoding splits it (`what`
+// names the text in a UTF-8 error: "--primetext", "--text FILE"). Tokens that
+// are not in the vocabulary are dropped with `skip_unknown`; otherwise they are
+// one Error listing each once: "WHAT has characters that are not in the model's
+// vocabulary: € ; remove them or pass --skip-unknown to drop them".
+std::vector<int64_t> ids_of_text(const Vocab& vocab, const std::string& text, const std::string& what,
+                                 bool skip_unknown);
+
 // Tokens present in `a` but not `b`, and the reverse, as display strings (for mismatch errors).
 std::string describe_vocab_difference(const Vocab& a, const Vocab& b);
 

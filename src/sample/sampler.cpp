@@ -210,27 +210,7 @@ Sampler::~Sampler() = default;
 bool Sampler::uses_gpu(const SampleOptions& opt) const { return gpu_ && opt.top_k == 0 && opt.top_p >= 1; }
 
 std::vector<int64_t> Sampler::prime_ids(const SampleOptions& opt) const {
-  const Vocab& vocab = *impl_->vocab;
-  std::vector<int64_t> prime;
-  std::string unknown;
-  for (uint32_t v : vocab.tokenize(opt.primetext, "--primetext")) {
-    int64_t id = vocab.id_of(v);
-    if (id < 0) {
-      std::string t;
-      if (vocab.encoding == Encoding::Bytes) t = std::string(1, static_cast<char>(v));
-      else {
-        Vocab one = Vocab::make(vocab.encoding, {v}, {});
-        t = one.display(0);
-      }
-      if (unknown.find(" " + t + " ") == std::string::npos) unknown += " " + t + " ";
-      continue;
-    }
-    prime.push_back(id);
-  }
-  if (!unknown.empty() && !opt.skip_unknown)
-    fail("--primetext has characters that are not in the model's vocabulary:", unknown,
-         "; remove them or pass --skip-unknown to drop them");
-  return prime;
+  return ids_of_text(*impl_->vocab, opt.primetext, "--primetext", opt.skip_unknown);
 }
 
 std::string Sampler::generate(const SampleOptions& opt, const std::function<void(const std::string&)>& emit,
@@ -307,6 +287,23 @@ std::string Sampler::generate(const SampleOptions& opt, const std::function<void
     put_drawn(next, true);
   }
   return out;
+}
+
+void Sampler::reset_state() { impl_->reset_state(); }
+
+void Sampler::step(int64_t token) {
+  if (token < 0 || token >= impl_->spec.vocab_size)
+    fail("token id ", token, " is outside the vocabulary [0, ", impl_->spec.vocab_size, ")");
+  torch::NoGradGuard no_grad;
+  impl_->step(token);
+}
+
+const float* Sampler::logits() const { return impl_->logits.data_ptr<float>(); }
+
+const float* Sampler::hidden(int64_t layer) const { return impl_->h.at(layer).data_ptr<float>(); }
+
+const float* Sampler::cell(int64_t layer) const {
+  return impl_->spec.type == CellType::Lstm ? impl_->c.at(layer).data_ptr<float>() : nullptr;
 }
 
 }  // namespace charnn

@@ -60,6 +60,17 @@ class Sampler {
   // Whether generate() runs on the GPU kernels for `opt` (else on the CPU).
   bool uses_gpu(const SampleOptions& opt) const;
 
+  // The CPU step alone, for reading a model's state along a text (viz/trace.h):
+  // reset_state() zeroes h and c; step(id) reads one token (an id of the
+  // vocabulary); then logits() is the decoder output [vocab], hidden(l) and
+  // cell(l) layer l's h and c [rnn_size] (cell: LSTM only, else nullptr).
+  // generate() starts from its own reset, so the two may be mixed.
+  void reset_state();
+  void step(int64_t token);
+  const float* logits() const;
+  const float* hidden(int64_t layer) const;
+  const float* cell(int64_t layer) const;
+
  private:
   std::vector<int64_t> prime_ids(const SampleOptions& opt) const;
   struct Impl;

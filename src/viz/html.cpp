@@ -3,6 +3,12 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+
+#include "util/status.h"
+
 namespace charnn::html {
 
 std::string escape(const std::string& s) {
@@ -37,6 +43,30 @@ std::string script_json(const nlohmann::json& data) {
     else out += c;
   }
   return out;
+}
+
+std::string base64(const void* data, size_t n) {
+  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const auto* p = static_cast<const unsigned char*>(data);
+  std::string out;
+  out.reserve((n + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 3 <= n; i += 3) {
+    const uint32_t v = (uint32_t{p[i]} << 16) | (uint32_t{p[i + 1]} << 8) | p[i + 2];
+    for (int k = 18; k >= 0; k -= 6) out += kAlphabet[(v >> k) & 63];
+  }
+  if (i < n) {  // one or two bytes left: pad to four characters
+    const uint32_t v = (uint32_t{p[i]} << 16) | (i + 1 < n ? uint32_t{p[i + 1]} << 8 : 0);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += i + 1 < n ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+std::string base64_script(const std::string& id, const void* data, size_t n) {
+  return "<script type=\"application/octet-stream\" id=\"" + escape(id) + "\">" + base64(data, n) + "</script>\n";
 }
 
 namespace {

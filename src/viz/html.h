@@ -19,6 +19,15 @@ std::string escape(const std::string& s);
 // are escaped, and invalid UTF-8 becomes U+FFFD instead of throwing.
 std::string script_json(const nlohmann::json& data);
 
+// `n` bytes as base64 (RFC 4648, with padding): binary data embedded in a
+// page (inside script_json or an attribute), decoded there by atob().
+std::string base64(const void* data, size_t n);
+
+// A <script type="application/octet-stream" id="ID"> element holding `n`
+// bytes as base64: a large binary block a page reads (textContent, atob) only
+// when it needs it. Nothing in base64 can end the element.
+std::string base64_script(const std::string& id, const void* data, size_t n);
+
 struct Page {
   std::string title;  // plain text; escaped here
   std::string css;    // the page's own rules, after the shared ones
@@ -30,7 +39,8 @@ struct Page {
   std::string generator = "";
 };
 
-// The whole document: <!doctype html>, charset, a Content-Security-Policy that
+// The whole document: <!doctype html>, charset, the generator tag when set, a
+// Content-Security-Policy that
 // forbids every network fetch (default-src 'none'; inline style and script
 // only), the shared base style, then the page's parts.
 std::string render(const Page& page);

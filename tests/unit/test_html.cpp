@@ -1,9 +1,10 @@
-// src/viz/html.h: the escaping every HTML page relies on.
+// src/viz/html.h: the escaping, embedding and marker every HTML page relies on.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "helpers.h"
+#include "util/status.h"
 #include "viz/html.h"
 
 namespace charnn {
@@ -40,6 +41,17 @@ TEST(Html, AGeneratorTagMarksThePageAsWrittenByThatCommand) {
   EXPECT_FALSE(html::written_by(t.file("b.html", text), "charnn neurons"));
   EXPECT_FALSE(html::written_by(t.file("c.html", html::render({"t", "", "", ""})), "charnn report"));
   EXPECT_FALSE(html::written_by(t.file("d.txt", "charnn report"), "charnn report"));
+}
+
+TEST(Html, Base64AsRfc4648) {
+  EXPECT_EQ(html::base64("", 0), "");
+  EXPECT_EQ(html::base64("f", 1), "Zg==");
+  EXPECT_EQ(html::base64("fo", 2), "Zm8=");
+  EXPECT_EQ(html::base64("foo", 3), "Zm9v");
+  EXPECT_EQ(html::base64("foobar", 6), "Zm9vYmFy");
+  const unsigned char high[] = {0xFF, 0xFE, 0x00, 0x80};
+  EXPECT_EQ(html::base64(high, 4), "//4AgA==");
+  EXPECT_EQ(html::base64_script("s-1", "fo", 2), "<script type=\"application/octet-stream\" id=\"s-1\">Zm8=</script>\n");
 }
 
 }  // namespace charnn
