@@ -40,12 +40,12 @@ export CHARNN_TEST_SLOWDOWN=3
 # reports, one per rank, "Direct leak ... (<unknown module>)"), and mpirun launches
 # are left out of this run as the mpi_* tests are.
 export MATRIX_SKIP_MPI=1
-# Not run here: integration.mpi_* (mpirun ranks) and integration.slurm_* (a Slurm
+# Not run here: integration.mpi_* and nodes_* (mpirun ranks) and integration.slurm_* (a Slurm
 # cluster), multi-process launches; gpu.* (no GPU code is instrumented on a CPU build);
 # integration.kill_save, a timing test (kill -9 inside a save): under ASan a save is a
 # smaller part of each iteration, so none of 50 kills landed in one (measured: 562 s,
 # 0 of 50), and the code it runs is the save that train_single and disk_full run here.
-skip='^(gpu\.|integration\.(mpi_|slurm_|kill_save$))'
+skip='^(gpu\.|integration\.(mpi_|slurm_|nodes_|kill_save$))'
 rc=0
 if [ $# -eq 0 ]; then
   # The unit tests in one process: ctest would start one per test, and each
