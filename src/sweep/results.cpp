@@ -236,6 +236,16 @@ std::string as_table(const TableCells& t) {
 
 }  // namespace
 
+namespace {
+// status.json says where the sweep runner left a trial. Without it (a plain run,
+// or a trial trained by hand) or while it still says pending, the metrics say:
+// done after a `done` line, unknown once training has logged anything.
+void settle_status(TrialRow& r) {
+  if (r.status != TrialState::pending || r.train_curve.empty()) return;
+  r.status = r.done_logged ? TrialState::done : TrialState::unknown;
+}
+}  // namespace
+
 TrialRow read_run(const std::string& run_dir) {
   require_sweep_or_run_dir(run_dir);
   TrialRow r;
@@ -244,7 +254,7 @@ TrialRow read_run(const std::string& run_dir) {
   r.status = st.status;
   r.restarts = st.restarts;
   fill_from_metrics(r);
-  if (r.status == TrialState::pending && !r.train_curve.empty()) r.status = TrialState::unknown;
+  settle_status(r);
   return r;
 }
 
@@ -308,6 +318,7 @@ std::vector<TrialRow> read_sweep(const std::string& dir) {
     r.status = st.status;
     r.restarts = st.restarts;
     fill_from_metrics(r);
+    settle_status(r);
   }
   sort_by_metric(rows);
   return rows;

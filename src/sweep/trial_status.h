@@ -8,8 +8,9 @@
 namespace charnn {
 
 // The state is parsed once, when status.json is read; the file keeps the words.
-// `unknown` is never written: it is how a plain run directory (no status.json,
-// but training has logged) shows in a table.
+// `unknown` is never written: it is how a run without a status.json (or one
+// still saying pending) shows in a table once training has logged but not
+// finished; with a `done` line in its metrics it shows as done.
 enum class TrialState { pending, running, done, failed, preempted, unknown };
 
 const char* to_string(TrialState s);

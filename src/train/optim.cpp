@@ -139,7 +139,7 @@ void guarded_update(const TrainConfig& cfg, OptimizerState& st, FlatParams& fp, 
 }
 
 double learning_rate_at(const TrainConfig& cfg, int64_t iter, int64_t updates_per_epoch, int64_t total_iters,
-                        int world_size) {
+                        int world_size, double wall_seconds) {
   double lr = cfg.learning_rate;
   if (cfg.lr_scale == LrScale::Linear) lr *= world_size;
   const int64_t epochs_done = updates_per_epoch > 0 ? iter / updates_per_epoch : 0;
@@ -157,7 +157,14 @@ double learning_rate_at(const TrainConfig& cfg, int64_t iter, int64_t updates_pe
       break;
     case LrSchedule::Cosine: {
       const double span = std::max<int64_t>(1, total_iters - cfg.warmup_iters);
-      const double t = std::clamp(static_cast<double>(iter - cfg.warmup_iters) / span, 0.0, 1.0);
+      double t = std::clamp(static_cast<double>(iter - cfg.warmup_iters) / span, 0.0, 1.0);
+      // Under a time budget the iteration count at the end is not known in
+      // advance, so the wall clock is the horizon when it binds first; against
+      // max_epochs alone a 30-minute run on a large corpus would end with the
+      // rate hardly decayed. (It makes a budgeted run depend on its speed, as
+      // the point where it stops already does.)
+      if (cfg.max_seconds > 0 && iter >= cfg.warmup_iters)
+        t = std::max(t, std::clamp(wall_seconds / cfg.max_seconds, 0.0, 1.0));
       lr = cfg.min_lr + (lr - cfg.min_lr) * 0.5 * (1.0 + std::cos(M_PI * t));
       break;
     }

@@ -46,9 +46,10 @@ void guarded_update(const TrainConfig& cfg, OptimizerState& st, FlatParams& fp, 
                     const torch::Tensor& loss);
 
 // Learning rate for update `iter` (0-based), with `batches_per_epoch` updates
-// per epoch and `total_iters` planned in all (for cosine); includes warmup and
-// rank scaling.
+// per epoch and `total_iters` planned in all; includes warmup and rank scaling.
+// The cosine schedule ends at whichever horizon comes first: `total_iters`, or
+// the max_seconds budget, of which `wall_seconds` (agreed by all ranks) are spent.
 double learning_rate_at(const TrainConfig& cfg, int64_t iter, int64_t updates_per_epoch, int64_t total_iters,
-                        int world_size);
+                        int world_size, double wall_seconds = 0);
 
 }  // namespace charnn

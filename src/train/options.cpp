@@ -42,7 +42,8 @@ const std::vector<OptionSpec>& train_options() {
       {"momentum", "sgd momentum", &C::momentum, 0, 0.999999},
       {"decay_rate", "rmsprop squared-gradient decay (char-rnn)", &C::decay_rate, 0, 0.999999},
       {"lr_schedule", "constant | charrnn (x learning_rate_decay each epoch after learning_rate_decay_after) | "
-                      "step (x lr_decay_factor every lr_decay_every epochs) | cosine (to min_lr)",
+                      "step (x lr_decay_factor every lr_decay_every epochs) | cosine (to min_lr at max_epochs/max_iters, "
+                      "or at max_seconds when the budget ends first)",
        &C::lr_schedule},
       {"learning_rate_decay", "charrnn schedule: factor per epoch", &C::learning_rate_decay, 0, 1},
       {"learning_rate_decay_after", "charrnn schedule: first epoch that decays", &C::learning_rate_decay_after, 0, kInf},

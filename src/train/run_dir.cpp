@@ -47,6 +47,8 @@ RunDir::RunDir(const TrainConfig& cfg, bool writer) {
   if (!writer) return;
   cfg_dir_ = cfg.checkpoint_dir;
   make_dirs(cfg.checkpoint_dir);
+  lock_ = std::make_unique<FileLock>(cfg.checkpoint_dir + "/.charnn.lock", "checkpoint_dir " + cfg.checkpoint_dir,
+                                     "charnn train");
   reap_stale_temporaries(cfg.checkpoint_dir);  // a save killed mid-write (kill -9, node failure) left one
   write_file_atomic(cfg.checkpoint_dir + "/config.yaml", to_yaml(cfg));
   metrics_.open(cfg.checkpoint_dir + "/metrics.jsonl", std::ios::app);

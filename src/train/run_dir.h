@@ -5,10 +5,12 @@
 // Only rank 0 writes: on other ranks a RunDir is closed and every call is a no-op.
 #pragma once
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "train/options.h"
+#include "util/fsutil.h"
 
 namespace charnn {
 
@@ -25,6 +27,10 @@ std::string new_run_id();
 class RunDir {
  public:
   // Creates the directory and writes config.yaml when `writer` (rank 0).
+  // First it takes the directory's lock (`.charnn.lock`): a second trainer in
+  // the same directory (two `--resume auto`, two `--force_new_run`) would
+  // overwrite the other's `latest`, interleave metrics.jsonl and prune its
+  // checkpoints, so it is refused with an Error naming the holder.
   RunDir(const TrainConfig& cfg, bool writer);
   void metric(const nlohmann::json& line) { append(metrics_, line); }
   void sample(const nlohmann::json& line) { append(samples_, line); }
@@ -32,6 +38,7 @@ class RunDir {
  private:
   void append(std::ofstream& f, const nlohmann::json& line);
   std::string cfg_dir_;
+  std::unique_ptr<FileLock> lock_;
   std::ofstream metrics_, samples_;
 };
 

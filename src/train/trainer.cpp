@@ -232,6 +232,7 @@ struct Run {
   StreamLayout layout;
   int64_t updates_per_epoch = 0, total_iters = 0;
   double wall_before = 0;  // wall time of the earlier processes of this run (from the checkpoint)
+  double agreed_wall = 0;  // total_wall() as all ranks agreed after the last update (for the cosine horizon)
   double last_iter_seconds = 0, last_eval_seconds = 0;  // what the next iteration and the final save will take
   int64_t val_batches = 0;  // per validation pass
   std::string resume_path, best_path;
@@ -355,6 +356,7 @@ void set_up(Run& r) {
   if (ck && !r.resume_path.empty()) restore(r, *ck);
   else if (ck) log::info("initialised weights from {}", r.cfg.init_from);
   r.wall_before = r.prog.wall_seconds;
+  r.agreed_wall = r.wall_before;
   // A resumed run's pace so far stands in for its next iteration's time.
   if (r.prog.chars_per_sec > 0) r.last_iter_seconds = r.chars_per_iter() / r.prog.chars_per_sec;
 }
@@ -415,16 +417,18 @@ StepReport classic_step(Run& r, BatchSource& src, GradReducer& reducer, double l
   auto t1 = Clock::now();
   s.reduce = reducer.finish();
   // One small all-reduce decides together: mean loss, any non-finite loss, any
-  // stop request, any rank out of time (clocks differ a little; the first decides).
-  double flags[4] = {loss_sum / K, std::isfinite(loss_sum) ? 0.0 : 1.0, g_stop_signal.load() ? 1.0 : 0.0,
-                     r.out_of_time() ? 1.0 : 0.0};
+  // stop request, any rank out of time (clocks differ a little; the first
+  // decides), and the wall time the learning rate follows (the ranks' mean).
+  double flags[5] = {loss_sum / K, std::isfinite(loss_sum) ? 0.0 : 1.0, g_stop_signal.load() ? 1.0 : 0.0,
+                     r.out_of_time() ? 1.0 : 0.0, r.total_wall()};
   {
     CollectiveScope scope(cat("allreduce of iteration ", r.prog.iter + 1, "'s loss and flags"), sizeof flags);
-    allreduce_sum(flags, 4);
+    allreduce_sum(flags, 5);
   }
   s.loss = flags[0] / r.c.size;
   s.stop = flags[2] > 0;
   s.out_of_time = flags[3] > 0;
+  r.agreed_wall = flags[4] / r.c.size;
   if (flags[1] > 0) stop_on_nan(r, r.prog.iter, "loss", "weights were not updated");
   check_explosion(r.prog, r.cfg, s.loss, r.prog.iter + 1);
   auto t2 = Clock::now();
@@ -574,6 +578,7 @@ StepReport device_step_once(Run& r, DeviceStep& step, BatchSource& src, double l
   r.prog.batch_in_epoch += 1;
   s.stop = g_stop_signal.load() != 0;
   s.out_of_time = r.out_of_time();
+  r.agreed_wall = r.total_wall();
   s.compute = seconds_since(t0) - s.data;
   return s;
 }
@@ -617,7 +622,7 @@ TrainOutcome train(TrainConfig cfg) {
   try {
     bool out_of_time = budget_spent_at_start(r);
     while (!schedule.done(r.prog.iter) && !out_of_time) {
-      const double lr = learning_rate_at(r.cfg, r.prog.iter, r.updates_per_epoch, r.total_iters, r.c.size);
+      const double lr = learning_rate_at(r.cfg, r.prog.iter, r.updates_per_epoch, r.total_iters, r.c.size, r.agreed_wall);
       const auto t_iter = Clock::now();
       StepReport s = device_step ? device_step_once(r, *device_step, train_src, lr)
                                  : classic_step(r, train_src, reducer, lr);

@@ -4,11 +4,13 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -252,6 +254,39 @@ void check_output_path(const OutputPath& out, const std::vector<std::string>& in
 
 ScratchFiles::~ScratchFiles() {
   for (const auto& p : paths_) ::unlink(p.c_str());  // ENOENT (already renamed or never made) is fine
+}
+
+FileLock::FileLock(const std::string& path, const std::string& what, const std::string& who) {
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) fail(path, ": cannot open the lock file: ", std::strerror(errno));
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    std::string holder;
+    char buf[256];
+    const ssize_t n = ::pread(fd_, buf, sizeof buf - 1, 0);
+    if (n > 0) holder.assign(buf, static_cast<size_t>(n));
+    while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+    ::close(fd_);
+    fd_ = -1;
+    if (err != EWOULDBLOCK) fail(path, ": cannot lock: ", std::strerror(err));
+    fail(what, " is in use by another ", who, holder.empty() ? std::string() : " (" + holder + ")",
+         "; only one at a time may use it (lock: ", path, ")");
+  }
+  char host[256] = {0};
+  if (::gethostname(host, sizeof host - 1) != 0) std::strcpy(host, "?");
+  const std::time_t now = std::time(nullptr);
+  char when[32] = {0};
+  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", std::gmtime(&now));
+  const std::string text = "pid " + std::to_string(::getpid()) + " on host " + host + " since " + when + "\n";
+  // Informative only (the lock is the flock): a failed write changes nothing.
+  if (::ftruncate(fd_, 0) == 0) {
+    const ssize_t wrote = ::pwrite(fd_, text.data(), text.size(), 0);
+    (void)wrote;
+  }
+}
+
+FileLock::~FileLock() {
+  if (fd_ >= 0) ::close(fd_);  // releases the flock
 }
 
 }  // namespace charnn

@@ -114,4 +114,22 @@ struct OutputPath {
 // are the paths the command reads; empty strings and missing paths are skipped.
 void check_output_path(const OutputPath& out, const std::vector<std::string>& inputs);
 
+// An exclusive advisory lock (flock) on the file `path`, created if missing,
+// held for the life of the object (and released by the kernel when the
+// process dies, so a killed holder never leaves it stuck). The file records
+// "pid P on host H since T" for the message of whoever is refused: when another
+// process holds it, the constructor throws an Error "<what> is in use by
+// another <who> (pid ...)". The file itself stays (removing a lock file races
+// with a process that has just opened it).
+class FileLock {
+ public:
+  FileLock(const std::string& path, const std::string& what, const std::string& who);
+  ~FileLock();
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace charnn

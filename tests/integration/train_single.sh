@@ -122,6 +122,18 @@ val = [json.loads(l) for l in open(sys.argv[1]) if '"event":"val"' in l]
 assert len(val) == 2 and val[1]["iter"] > val[0]["iter"] and 4.0 < val[1]["wall"] <= 7.2, val
 PY
 pass "max_seconds: final validation and checkpoint inside the budget, exit 0; the budget counts across resumes"
+# cosine under a budget: the rate decays with the wall clock to min_lr at
+# max_seconds, although the planned iterations (max_iters) are far away.
+"$CHARNN" train "${BUDGET[@]}" --max_seconds 4 --lr_schedule cosine --learning_rate 0.002 --print_every 1 \
+  --checkpoint_dir budget_cosine >/dev/null 2>&1 || die "cosine budget run"
+"$PY" - budget_cosine/metrics.jsonl <<'PY' || die "cosine: the learning rate does not follow the budget"
+import json, sys
+lr = [json.loads(l)["lr"] for l in open(sys.argv[1]) if '"event":"train"' in l]
+assert len(lr) >= 3, lr
+assert lr[0] <= 0.002 and lr[-1] < 0.25 * 0.002 and lr[0] > 2 * lr[-1], (lr[0], lr[-1])
+assert all(b <= a for a, b in zip(lr, lr[1:])), lr
+PY
+pass "lr_schedule cosine with max_seconds: the rate reaches min_lr at the budget, not at max_iters"
 
 # init: pytorch (default) and charrnn start from the same draw except the forget-gate bias.
 for s in pytorch charrnn; do
@@ -144,5 +156,25 @@ train --max_iters 6 --eval_val_every 2 --keep_last 1 --seed 9 --checkpoint_dir o
 [ "$(ls owned/lm_*.h5 | wc -l)" = 2 ] || die "expected the old run's and the new run's newest: $(ls owned)"
 [ "owned/$(readlink owned/latest)" != "$old" ] || die "latest should point at the new run"
 pass "a new run in another run's directory is refused; --force_new_run leaves that run's files alone"
+
+# One trainer per directory at a time: a second one (a new run beside it, or a
+# resume of it) is refused while the first runs, and writes nothing there.
+"$CHARNN" train --data "$DATA" "${TINY[@]}" --max_iters 100000000 --eval_val_every 5 --checkpoint_dir busy \
+  >/dev/null 2>&1 &
+holder=$!
+for _ in $(seq 600); do [ -n "$(ls busy/lm_*.h5 2>/dev/null)" ] && break; sleep 0.1; done
+[ -n "$(ls busy/lm_*.h5 2>/dev/null)" ] || die "the first trainer wrote no checkpoint"
+config_before=$(sha256sum < busy/config.yaml)
+expect_error "checkpoint_dir busy is in use by another charnn train (pid $holder on host " \
+  train --max_iters 2 --checkpoint_dir busy --force_new_run
+expect_error "checkpoint_dir busy is in use by another charnn train (pid $holder" \
+  train --max_iters 100000000 --checkpoint_dir busy --resume auto
+[ "$(sha256sum < busy/config.yaml)" = "$config_before" ] || die "a refused trainer rewrote config.yaml"
+kill -0 "$holder" 2>/dev/null || die "the first trainer died"
+kill -TERM "$holder"
+wait "$holder" || true  # 75 (stopped by a signal); its exit code is pinned by kill_save.sh
+train --max_iters 100000000 --max_seconds 1 --checkpoint_dir busy --resume auto >/dev/null 2>&1 ||
+  die "after the first trainer ended, --resume auto should take the directory"
+pass "two trainers in one checkpoint_dir: the second is refused naming the first's pid and host"
 
 finish

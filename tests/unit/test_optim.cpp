@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "train/optim.h"
 
 using namespace charnn;
@@ -33,6 +35,26 @@ TEST(Schedule, StepCosineWarmupAndRankScaling) {
   c.lr_scale = LrScale::Linear;
   EXPECT_NEAR(learning_rate_at(c, 0, 10, 100, 4), 0.4, 1e-12);
   EXPECT_NEAR(learning_rate_at(c, 50, 10, 100, 4), 4.0, 1e-12);
+}
+
+// Under max_seconds the cosine ends at the budget when that comes before the
+// planned iterations, and never later than them.
+TEST(Schedule, CosineFollowsTheTimeBudgetWhenItBindsFirst) {
+  TrainConfig c;
+  c.learning_rate = 1.0;
+  c.lr_schedule = LrSchedule::Cosine;
+  c.max_seconds = 100;
+  EXPECT_NEAR(learning_rate_at(c, 10, 10, 1000, 1, 0.0), 1.0 - 0.5 * (1 - std::cos(M_PI * 0.01)), 1e-12);
+  EXPECT_NEAR(learning_rate_at(c, 10, 10, 1000, 1, 50.0), 0.5, 1e-12);   // half the budget spent
+  EXPECT_NEAR(learning_rate_at(c, 10, 10, 1000, 1, 150.0), 0.0, 1e-12);  // past it: min_lr
+  EXPECT_NEAR(learning_rate_at(c, 1000, 10, 1000, 1, 10.0), 0.0, 1e-12);  // iterations bind first
+  c.warmup_iters = 20;  // warmup stays in iterations
+  EXPECT_NEAR(learning_rate_at(c, 9, 10, 1000, 1, 50.0), 0.5, 1e-12);
+  c.max_seconds = 0;  // no budget: the wall clock is ignored
+  EXPECT_NEAR(learning_rate_at(c, 20, 10, 1020, 1, 1e9), 1.0, 1e-12);
+  c.lr_schedule = LrSchedule::Constant;  // other schedules ignore it
+  c.max_seconds = 100;
+  EXPECT_NEAR(learning_rate_at(c, 30, 10, 1000, 1, 99.0), 1.0, 1e-12);
 }
 
 TEST(Optimizer, AdamMatchesTheReferenceFormula) {

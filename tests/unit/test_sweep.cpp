@@ -584,11 +584,14 @@ TEST(SweepTable, ARunRowCarriesEveryCurveAndWhetherTrainingFinished) {
   EXPECT_EQ(r.parameters, 1234);
   EXPECT_EQ(r.last_iter, 10);
   EXPECT_FALSE(r.done_logged);
+  EXPECT_EQ(r.status, TrialState::unknown);  // no status.json: logged, not finished
   std::ofstream(run + "/metrics.jsonl", std::ios::app) << "{\"event\":\"done\",\"iter\":10}\n";
   EXPECT_TRUE(read_run(run).done_logged);
+  EXPECT_EQ(read_run(run).status, TrialState::done);  // the table and the report both say finished
   // A resume after the end starts again: not finished until its own `done`.
   std::ofstream(run + "/metrics.jsonl", std::ios::app) << "{\"event\":\"start\",\"iter\":10,\"resumed\":true}\n";
   EXPECT_FALSE(read_run(run).done_logged);
+  EXPECT_EQ(read_run(run).status, TrialState::unknown);
 }
 
 TEST(SweepTable, SamplesAreReadAndCheckedLikeMetrics) {
