@@ -234,27 +234,26 @@ std::string as_table(const TableCells& t) {
   return os.str();
 }
 
-}  // namespace
-
-namespace {
-// status.json says where the sweep runner left a trial. Without it (a plain run,
-// or a trial trained by hand) or while it still says pending, the metrics say:
-// done after a `done` line, unknown once training has logged anything.
-void settle_status(TrialRow& r) {
-  if (r.status != TrialState::pending || r.train_curve.empty()) return;
-  r.status = r.done_logged ? TrialState::done : TrialState::unknown;
+// A row's state, restarts and curves from its directory r.dir. status.json
+// says where the sweep runner left a trial; without it (a plain run, or a trial
+// trained by hand) or while it still says pending, the metrics say: done after
+// a `done` line, unknown once training has logged anything.
+void read_row_state(TrialRow& r) {
+  TrialStatus st = read_trial_status(r.dir);
+  r.status = st.status;
+  r.restarts = st.restarts;
+  fill_from_metrics(r);
+  if (r.status == TrialState::pending && !r.train_curve.empty())
+    r.status = r.done_logged ? TrialState::done : TrialState::unknown;
 }
+
 }  // namespace
 
 TrialRow read_run(const std::string& run_dir) {
   require_sweep_or_run_dir(run_dir);
   TrialRow r;
   r.dir = run_dir;
-  TrialStatus st = read_trial_status(run_dir);
-  r.status = st.status;
-  r.restarts = st.restarts;
-  fill_from_metrics(r);
-  settle_status(r);
+  read_row_state(r);
   return r;
 }
 
@@ -313,13 +312,7 @@ std::vector<TrialRow> read_sweep(const std::string& dir) {
   if (!is_sweep_dir(dir)) fail(dir, ": not a sweep directory (no trials.csv); plan one with 'charnn sweep plan'");
   require_readable_file(dir + "/trials.csv", "trials.csv");
   std::vector<TrialRow> rows = parse_trials_csv(read_file(dir + "/trials.csv"), dir);
-  for (TrialRow& r : rows) {
-    TrialStatus st = read_trial_status(r.dir);
-    r.status = st.status;
-    r.restarts = st.restarts;
-    fill_from_metrics(r);
-    settle_status(r);
-  }
+  for (TrialRow& r : rows) read_row_state(r);
   sort_by_metric(rows);
   return rows;
 }
