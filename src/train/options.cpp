@@ -33,6 +33,10 @@ const std::vector<OptionSpec>& train_options() {
        &C::init},
       {"batch_size", "parallel streams per rank", &C::batch_size, 1, 1 << 20},
       {"seq_length", "characters per stream per iteration (BPTT length)", &C::seq_length, 1, 1 << 20},
+      {"block_shuffle", "train order: 0 = each stream reads its part of the split straight through (char-rnn); "
+                        "K = the split is cut into blocks of K windows, dealt to the streams in a seeded order that "
+                        "changes every epoch, so consecutive updates see different files (docs/tuning.md)",
+       &C::block_shuffle, 0, 1LL << 40},
       {"optimizer", "update rule", &C::optimizer},
       {"learning_rate", "base learning rate", &C::learning_rate, 0, 10},
       {"beta1", "adam/adamw first-moment decay", &C::beta1, 0, 0.999999},

@@ -28,6 +28,7 @@ struct TrainConfig {
   // batching
   int64_t batch_size = 50;  // streams per rank
   int64_t seq_length = 50;
+  int64_t block_shuffle = 0;  // train order: 0 = streams read straight through; K = blocks of K windows
   // optimisation
   Optimizer optimizer = Optimizer::Adam;
   double learning_rate = 2e-3;

@@ -25,6 +25,7 @@
 #include "train/optim.h"
 #include "util/fsutil.h"
 #include "util/log.h"
+#include "util/process.h"
 #include "util/progress.h"
 #include "util/threads.h"
 #include "util/status.h"
@@ -45,9 +46,7 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 // landed on the same one stop together, before any work, naming the layout.
 void check_one_rank_per_gpu(int index) {
   constexpr size_t kLen = 160;
-  char host[64] = {0};
-  ::gethostname(host, sizeof host - 1);
-  const std::string me = cat(host, " GPU ", gpu::bus_id(index));
+  const std::string me = cat(host_name(), " GPU ", gpu::bus_id(index));
   std::vector<uint8_t> mine(kLen, 0);
   std::copy_n(me.begin(), std::min(me.size(), kLen - 1), mine.begin());
   const std::vector<uint8_t> all = gather_bytes(mine);
@@ -583,11 +582,18 @@ StepReport device_step_once(Run& r, DeviceStep& step, BatchSource& src, double l
   return s;
 }
 
+// The order in which epoch r.prog.epoch deals the train windows to the streams.
+void deal_train_order(const Run& r, BatchSource& src) {
+  if (r.cfg.block_shuffle > 0)
+    src.set_order(make_block_order(r.layout, r.cfg.block_shuffle, r.cfg.seed, r.prog.epoch));
+}
+
 // At an epoch boundary the streams restart, and so does the hidden state.
-void end_epoch_if_due(Run& r, DeviceStep* step) {
+void end_epoch_if_due(Run& r, DeviceStep* step, BatchSource& src) {
   if (r.prog.batch_in_epoch < r.updates_per_epoch * r.cfg.grad_accum) return;
   r.prog.epoch += 1;
   r.prog.batch_in_epoch = 0;
+  deal_train_order(r, src);
   if (step) step->reset_state();
   else r.state = r.model->zero_state(r.cfg.batch_size, r.device);
 }
@@ -616,6 +622,7 @@ TrainOutcome train(TrainConfig cfg) {
   ProgressDisplay display(r.lead ? r.cfg.progress : ProgressMode::Lines, r.cfg.print_every);
   const Schedule schedule(r.cfg, r.total_iters);
   BatchSource train_src(r.corpus, Split::Train, r.layout, r.c.rank * r.cfg.batch_size, r.cfg.batch_size);
+  deal_train_order(r, train_src);
   std::unique_ptr<DeviceStep> device_step = make_device_step(r, reducer);
   LogWindow window;
   r.model->train();
@@ -635,7 +642,7 @@ TrainOutcome train(TrainConfig cfg) {
       } else if (report) {
         read_device_losses(r, *device_step, s);
       }
-      end_epoch_if_due(r, device_step.get());
+      end_epoch_if_due(r, device_step.get(), train_src);
       window.add(s);
       if (!report) continue;
       const double elapsed = seconds_since(window.since);

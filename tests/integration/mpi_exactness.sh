@@ -26,6 +26,12 @@ for n in 2 4; do
 done
 pass "2 and 4 ranks x B streams match 1 rank x N*B streams over 20 iterations (1e-5 relative), overlap on and off"
 
+"$CHARNN" train --data "$DATA" "${COMMON[@]}" --batch_size 8 --block_shuffle 2 --checkpoint_dir one-bs >/dev/null 2>&1
+mpirun_n 2 "$CHARNN" train --data "$DATA" "${COMMON[@]}" --batch_size 4 --block_shuffle 2 --checkpoint_dir n2-bs \
+  >/dev/null 2>&1 || die "mpirun -np 2 with block_shuffle"
+d=$(close "$(losses one-bs/metrics.jsonl)" "$(losses n2-bs/metrics.jsonl)" 1e-5) || die "block_shuffle: 2 ranks vs 1: $d"
+pass "block_shuffle: 2 ranks x 4 streams match 1 rank x 8 streams ($d)"
+
 ck=$(readlink -f one/latest)
 v1=$(mpirun_n 1 "$CHARNN" eval "$ck" --data "$DATA" --json)
 for n in 2 3; do

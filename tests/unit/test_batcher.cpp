@@ -79,3 +79,57 @@ TEST_F(Batches, RanksTogetherSeeExactlyTheStreamsOfOneBigRank) {
   }
   EXPECT_THROW(whole.get(l.batches), Error);
 }
+
+TEST(BlockOrder, DealsEveryWindowOnceAndChangesEachEpoch) {
+  // 7 streams x 13 windows = 91 windows in blocks of 5: 18 full blocks and a short one of 1.
+  const StreamLayout l = make_layout(7 * 13 * 4 + 1, 7, 4);
+  ASSERT_EQ(l.batches, 13);
+  std::vector<uint64_t> first_epoch;
+  for (int64_t epoch : {0, 1}) {
+    const BlockOrder o = make_block_order(l, 5, 42, epoch);
+    ASSERT_EQ(o.perm.size(), 19u);
+    EXPECT_EQ(o.short_len, 1);
+    std::vector<int> seen(91, 0);
+    std::vector<uint64_t> order;
+    for (uint64_t v = 0; v < 91; ++v) {
+      const WindowRun at = locate_window(o, l, v);
+      ASSERT_LT(at.window, 91u);
+      seen[at.window] += 1;
+      order.push_back(at.window);
+      // The run ends at the block's end: the next dealt window continues it only inside a block.
+      ASSERT_GE(at.run, 1u);
+      if (at.run > 1 && v + 1 < 91) ASSERT_EQ(locate_window(o, l, v + 1).window, at.window + 1);
+    }
+    for (int k = 0; k < 91; ++k) ASSERT_EQ(seen[k], 1) << "window " << k;
+    if (epoch == 0) first_epoch = order;
+    else EXPECT_NE(order, first_epoch);
+    // A pure function of (seed, epoch): every rank deals the same order.
+    EXPECT_EQ(make_block_order(l, 5, 42, epoch).perm, o.perm);
+  }
+  EXPECT_NE(make_block_order(l, 5, 43, 0).perm, make_block_order(l, 5, 42, 0).perm);
+}
+
+TEST_F(Batches, BlockOrderBatchesReadTheDealtWindowsOnEveryRank) {
+  auto c = make_corpus(dir, 5000);
+  const int N = 3, B = 2, T = 9;
+  StreamLayout l = make_layout(c->size(Split::Train), N * B, T);
+  std::vector<int64_t> all(c->size(Split::Train));
+  c->read(Split::Train, 0, all.size(), all.data());
+  const BlockOrder o = make_block_order(l, 4, 7, 3);
+  std::vector<std::unique_ptr<BatchSource>> ranks;
+  for (int r = 0; r < N; ++r) {
+    ranks.push_back(std::make_unique<BatchSource>(c, Split::Train, l, r * B, B, true, 20));
+    ranks.back()->set_order(o);
+  }
+  for (int64_t i = 0; i < l.batches; ++i)
+    for (int r = 0; r < N; ++r) {
+      Batch b = ranks[r]->get(i);
+      for (int s = 0; s < B; ++s) {
+        const uint64_t lo = locate_window(o, l, (r * B + s) * l.batches + i).window * T;
+        for (int t = 0; t < T; ++t) {
+          ASSERT_EQ(b.x[s * T + t], all[lo + t]);
+          ASSERT_EQ(b.y[s * T + t], all[lo + t + 1]);
+        }
+      }
+    }
+}
