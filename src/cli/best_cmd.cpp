@@ -16,14 +16,12 @@ int cmd_best(int argc, char** argv) {
   desc.add_options()
       ("dir", po::value(&dir)->required(), "sweep directory, or a run directory (checkpoint_dir)")
       ("link", po::value(&link), "also point this symlink at the best checkpoint");
-  po::positional_options_description pos;
-  pos.add("dir", 1);
   po::variables_map vm;
   if (!parse_or_help(argc, argv,
                      "Usage: charnn best DIR [--link PATH]\n\nPrints the path of the lowest-validation-loss checkpoint: "
                      "of the finished trials of a sweep, or of a run directory,\nso that `charnn sample $(charnn best "
                      "DIR)` works.",
-                     desc, &pos, vm))
+                     desc, "dir", vm))
     return 0;
   if (!link.empty()) {
     // A link replaces only a link, never a file or a directory (util/fsutil.h), and

@@ -57,13 +57,16 @@ inline std::vector<std::string> with_registered_spellings(int argc, char** argv,
   return args;
 }
 
-// Returns false (after printing help to stdout) when --help was given.
+// Parses argv into vm; `positional` (nullptr: none) names the option that takes
+// the one bare argument. Returns false (after printing help to stdout) when
+// --help was given.
 inline bool parse_or_help(int argc, char** argv, const std::string& usage, po::options_description& opts,
-                          po::positional_options_description* pos, po::variables_map& vm) {
+                          const char* positional, po::variables_map& vm) {
   opts.add_options()("help,h", "show this help");
   try {
     auto parser = po::command_line_parser(with_registered_spellings(argc, argv, opts)).options(opts);
-    if (pos) parser.positional(*pos);
+    po::positional_options_description pos;
+    if (positional) parser.positional(pos.add(positional, 1));
     po::store(parser.run(), vm);
     if (vm.count("help")) {
       std::cout << usage << "\n\n" << opts << "\n";

@@ -29,14 +29,12 @@ int cmd_eval(int argc, char** argv) {
       ("max-batches", po::value(&max_batches)->default_value(0), "stop after this many batches (0 = whole split)")
       ("json", po::bool_switch(&json), "print one JSON object (full precision) instead of a sentence")
       ("device", po::value(&device_name)->default_value("cpu"), "cpu | cuda | auto (one GPU per rank)");
-  po::positional_options_description pos;
-  pos.add("checkpoint", 1);
   po::variables_map vm;
   if (!parse_or_help(argc, argv,
                      "Usage: charnn eval CHECKPOINT.h5 --data FILE.h5 [--split val|test]\n\nMean cross-entropy "
                      "(nats per character) and bits per character over a whole split. Under mpirun the\n"
                      "streams are spread over the ranks; the result does not depend on the rank count.",
-                     desc, &pos, vm))
+                     desc, "checkpoint", vm))
     return 0;
   const Split s = parse_split(split);
   auto check_count = [](const char* flag, int64_t v, int64_t max) {

@@ -76,11 +76,9 @@ int cmd_inspect(int argc, char** argv) {
       ("file", po::value(&path)->required(), "corpus cache (.h5) or checkpoint (.h5)")
       ("vocab", po::value(&vocab), "torch-rnn vocabulary .json (default: beside the .h5)")
       ("top", po::value(&top)->default_value(10), "how many of the most frequent tokens to list");
-  po::positional_options_description pos;
-  pos.add("file", 1);
   po::variables_map vm;
   if (!parse_or_help(argc, argv, "Usage: charnn inspect FILE.h5 [--top N]\n\nDescribes a corpus cache or a checkpoint.",
-                     desc, &pos, vm))
+                     desc, "file", vm))
     return 0;
   if (top < 0) fail("--top ", top, ": expected >= 0");
   require_readable_file(path, "HDF5 file");

@@ -125,8 +125,6 @@ int cmd_neurons(int argc, char** argv) {
       ("state", po::value(&a.state), "state of the view opened first: c (LSTM) | h")
       ("cell", po::value(&a.cell)->default_value(-1), "cell of the view opened first, from 0 (-1 = the best one)")
       ("skip-unknown", po::bool_switch(&a.skip_unknown), "drop characters missing from the vocabulary (--text)");
-  po::positional_options_description pos;
-  pos.add("checkpoint", 1);
   po::variables_map vm;
   if (!parse_or_help(argc, argv,
                      "Usage: charnn neurons CHECKPOINT.h5 (--text FILE | --data CACHE.h5 [--split val]) "
@@ -136,7 +134,7 @@ int cmd_neurons(int argc, char** argv) {
                      "activation correlates most with properties of the text\n(column, quotes, brackets, C comments "
                      "and strings, word and line starts). Open it from disk;\nlinks like neurons.html#view=L1.c.42&pos=100 "
                      "open one cell at one position.",
-                     desc, &pos, vm))
+                     desc, "checkpoint", vm))
     return 0;
   a.split_given = vm.count("split") && !vm["split"].defaulted();
   check_flags(a);  // every flag first, then the outputs against the inputs, then the work

@@ -15,13 +15,11 @@ int cmd_plot(int argc, char** argv) {
   po::options_description desc("Options");
   desc.add_options()("dir", po::value(&dir)->required(), "sweep or run directory")
       ("output,o", po::value(&output), "PNG to write (default DIR/curves.png)");
-  po::positional_options_description pos;
-  pos.add("dir", 1);
   po::variables_map vm;
   if (!parse_or_help(argc, argv,
                      "Usage: charnn plot DIR [--output FILE.png]\n\nPlots every trial's validation loss curve (a "
                      "sweep), or a run's train and validation loss, to a PNG (needs gnuplot).",
-                     desc, &pos, vm))
+                     desc, "dir", vm))
     return 0;
   if (!fs::is_directory(dir)) fail(dir, ": not a directory (expected a sweep or run directory)");
   require_sweep_or_run_dir(dir);

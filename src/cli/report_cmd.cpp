@@ -17,15 +17,13 @@ int cmd_report(int argc, char** argv) {
   po::options_description desc("Options");
   desc.add_options()("dir", po::value(&dir)->required(), "sweep or run directory")
       ("output,o", po::value(&output), "HTML page to write (default DIR/report.html)");
-  po::positional_options_description pos;
-  pos.add("dir", 1);
   po::variables_map vm;
   if (!parse_or_help(argc, argv,
                      "Usage: charnn report DIR [--output FILE.html]\n\nOne self-contained HTML page (no network needed) of a "
                      "run or a sweep: loss, learning-rate and\nthroughput curves, a sweep's sortable trial table and "
                      "validation curves, the samples\ntaken while training, and the resolved config. Works while training "
                      "is still going;\nrun it again to refresh (docs/report.md).",
-                     desc, &pos, vm))
+                     desc, "dir", vm))
     return 0;
   require_sweep_or_run_dir(dir);
   const bool given = !output.empty();

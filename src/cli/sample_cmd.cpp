@@ -154,14 +154,12 @@ void write_samples(Sampler& sampler, const SampleFlags& f, const std::vector<dou
 int cmd_sample(int argc, char** argv) {
   SampleFlags f;
   po::options_description desc = sample_options(f);
-  po::positional_options_description pos;
-  pos.add("checkpoint", 1);
   po::variables_map vm;
   if (!parse_or_help(argc, argv,
                      "Usage: charnn sample CHECKPOINT.h5 [options]\n\nGenerates text; characters stream to stdout as "
                      "they are produced. Runs on the CPU unless --device cuda.\nUnderscores and dashes in option "
                      "names are the same (--num_samples = --num-samples).",
-                     desc, &pos, vm))
+                     desc, "checkpoint", vm))
     return 0;
   // Every flag first, then the output against the checkpoint, then the work.
   const std::vector<double> temperatures = parse_temperatures(f.temperatures);

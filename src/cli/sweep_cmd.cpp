@@ -43,10 +43,8 @@ int sweep_plan(int argc, char** argv) {
   desc.add_options()("spec", po::value(&spec_path)->required(), "sweep spec (YAML)")
       ("dir", po::value(&dir)->required(), "sweep directory to create (e.g. runs/NAME)")
       ("force", po::bool_switch(&force), "re-plan an existing directory (finished and running trials are kept)");
-  po::positional_options_description pos;
-  pos.add("spec", 1);
   po::variables_map vm;
-  if (!parse_or_help(argc, argv, kSweepUsage, desc, &pos, vm)) return 0;
+  if (!parse_or_help(argc, argv, kSweepUsage, desc, "spec", vm)) return 0;
   SweepSpec spec = load_sweep_spec(spec_path);
   auto trials = plan_sweep(spec, {dir, force, self_path()});
   std::printf("%s: %zu trial(s) planned (%s); submit with 'charnn sweep submit %s' or run here with "
@@ -59,10 +57,8 @@ int sweep_submit(int argc, char** argv) {
   std::string dir;
   po::options_description desc("Options");
   desc.add_options()("dir", po::value(&dir)->required(), "planned sweep directory");
-  po::positional_options_description pos;
-  pos.add("dir", 1);
   po::variables_map vm;
-  if (!parse_or_help(argc, argv, kSweepUsage, desc, &pos, vm)) return 0;
+  if (!parse_or_help(argc, argv, kSweepUsage, desc, "dir", vm)) return 0;
   if (!is_sweep_dir(dir)) fail(dir, ": not a planned sweep (no trials.csv); run 'charnn sweep plan' first");
   const std::string script = dir + "/sweep.sbatch";
   require_readable_file(script, "job script");
@@ -88,10 +84,8 @@ int sweep_run(int argc, char** argv) {
       ("parallel", po::value(&parallel)->default_value(1), "trials at once")
       ("ranks", po::value(&ranks)->default_value(0), "MPI ranks per trial (default: the spec's slurm.ranks)")
       ("force", po::bool_switch(&force), "re-plan an existing directory from the spec");
-  po::positional_options_description pos;
-  pos.add("target", 1);
   po::variables_map vm;
-  if (!parse_or_help(argc, argv, kSweepUsage, desc, &pos, vm)) return 0;
+  if (!parse_or_help(argc, argv, kSweepUsage, desc, "target", vm)) return 0;
   if (!local) fail("sweep run: pass --local to run the trials here (on a cluster use 'charnn sweep submit')");
   if (parallel < 1 || parallel > 4096) fail("--parallel ", parallel, ": expected an integer in [1, 4096]");
   if (ranks < 0 || ranks > 4096) fail("--ranks ", ranks, ": expected an integer in [0, 4096] (0 = the spec's slurm.ranks)");
@@ -118,10 +112,8 @@ int sweep_table(int argc, char** argv) {
   po::options_description desc("Options");
   desc.add_options()("dir", po::value(&dir)->required(), "sweep directory (or a single run directory)")
       ("format", po::value(&format)->default_value("table"), "table | csv | markdown | json");
-  po::positional_options_description pos;
-  pos.add("dir", 1);
   po::variables_map vm;
-  if (!parse_or_help(argc, argv, kSweepUsage, desc, &pos, vm)) return 0;
+  if (!parse_or_help(argc, argv, kSweepUsage, desc, "dir", vm)) return 0;
   format_rows({}, format);  // an unknown --format before anything is read
   require_sweep_or_run_dir(dir);
   auto rows = is_sweep_dir(dir) ? read_sweep(dir) : std::vector<TrialRow>{read_run(dir)};

@@ -2,6 +2,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 
 #include "parallel/watchdog.h"
 #include "util/log.h"
+#include "util/process.h"
 #include "util/status.h"
 
 namespace charnn {
@@ -139,7 +141,8 @@ std::vector<uint8_t> gather_bytes(const std::vector<uint8_t>& local) {
 std::vector<RankPlace> gather_places(int threads) {
   constexpr size_t kHost = 112;  // a fixed record per rank: host name (cut), then three ints
   std::vector<uint8_t> mine(kHost + 3 * sizeof(int), 0);
-  ::gethostname(reinterpret_cast<char*>(mine.data()), kHost - 1);
+  const std::string host = host_name();
+  std::copy_n(host.begin(), std::min(host.size(), kHost - 1), mine.begin());
   const int ints[3] = {g_comm.local_rank, g_comm.local_size, threads};
   std::memcpy(mine.data() + kHost, ints, sizeof ints);
   std::vector<uint8_t> all(mine.size() * g_comm.size);

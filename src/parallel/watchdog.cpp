@@ -12,6 +12,7 @@
 
 #include "parallel/comm.h"
 #include "util/log.h"
+#include "util/process.h"
 #include "util/status.h"
 
 namespace charnn {
@@ -41,12 +42,6 @@ State& state() {
 
 std::atomic<double> g_timeout{300.0};
 thread_local int t_depth = 0;
-
-std::string hostname() {
-  char host[256] = {0};
-  ::gethostname(host, sizeof host - 1);
-  return host;
-}
 
 std::string utc_time(std::time_t t) {
   std::tm tm{};
@@ -92,7 +87,7 @@ std::string census(double timeout) {
   const std::string who = census(timeout);
   log::error(fmt::format("collective_timeout: {}{} on host {} started {:.1f} s ago (at {}) has not completed "
                          "within collective_timeout = {:g} s{}; aborting the job",
-                         o.what, o.bytes ? fmt::format(" ({} bytes)", o.bytes) : std::string(), hostname(), age,
+                         o.what, o.bytes ? fmt::format(" ({} bytes)", o.bytes) : std::string(), host_name(), age,
                          utc_time(o.wall), timeout, who));
   MPI_Abort(MPI_COMM_WORLD, 1);
   ::_exit(1);

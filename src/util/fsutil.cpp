@@ -15,6 +15,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "util/process.h"
 #include "util/status.h"
 
 namespace fs = std::filesystem;
@@ -48,10 +49,8 @@ std::string parent_dir(const std::string& path) {
 }  // namespace
 
 namespace {
-std::string host_name() {
-  char buf[256] = {0};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return "host";
-  std::string h(buf);
+std::string temp_host() {
+  std::string h = host_name();
   for (char& c : h)
     if (c == '.' || c == '/') c = '_';  // the temp name is parsed back by reap_stale_temporaries
   return h;
@@ -60,12 +59,12 @@ std::string host_name() {
 
 std::string temp_path_for(const std::string& final_path) {
   fs::path p(final_path);
-  std::string name = "." + p.filename().string() + ".tmp." + host_name() + "." + std::to_string(::getpid());
+  std::string name = "." + p.filename().string() + ".tmp." + temp_host() + "." + std::to_string(::getpid());
   return (p.parent_path() / name).string();
 }
 
 int reap_stale_temporaries(const std::string& dir) {
-  const std::string mark = ".tmp." + host_name() + ".";
+  const std::string mark = ".tmp." + temp_host() + ".";
   int reaped = 0;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
@@ -272,8 +271,7 @@ FileLock::FileLock(const std::string& path, const std::string& what, const std::
     fail(what, " is in use by another ", who, holder.empty() ? std::string() : " (" + holder + ")",
          "; only one at a time may use it (lock: ", path, ")");
   }
-  char host[256] = {0};
-  if (::gethostname(host, sizeof host - 1) != 0) std::strcpy(host, "?");
+  const std::string host = host_name();
   const std::time_t now = std::time(nullptr);
   char when[32] = {0};
   std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", std::gmtime(&now));

@@ -13,6 +13,12 @@
 extern char** environ;
 
 namespace charnn {
+
+std::string host_name() {
+  char buf[256] = {0};
+  if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == 0) return "?";
+  return buf;
+}
 namespace {
 
 int exit_code_of(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }

@@ -16,6 +16,10 @@ struct SpawnOptions {
   std::string missing_hint;
 };
 
+// This machine's host name (gethostname), "?" when it has none: the one
+// source for every message, lock file and rank record that names a host.
+std::string host_name();
+
 // Starts argv[0] (looked up on PATH) and returns its pid without waiting.
 // Throws charnn::Error "cannot start PROGRAM: REASON[; HINT]".
 pid_t start_process(const std::vector<std::string>& argv, const SpawnOptions& opt = {});

@@ -259,13 +259,11 @@ ParsedFlags parse_flags(std::vector<std::string> args) {
   desc.add_options()("checkpoint", po::value(&f.checkpoint))("num-samples", po::value(&f.num_samples))(
       "top-p", po::value(&f.top_p))("primetext,p", po::value(&f.primetext))(
       "skip-unknown", po::bool_switch(&f.skip_unknown))("max_iters", po::value(&f.max_iters));
-  po::positional_options_description pos;
-  pos.add("checkpoint", 1);
   args.insert(args.begin(), "sample");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   po::variables_map vm;
-  EXPECT_TRUE(parse_or_help(static_cast<int>(argv.size()), argv.data(), "usage", desc, &pos, vm));
+  EXPECT_TRUE(parse_or_help(static_cast<int>(argv.size()), argv.data(), "usage", desc, "checkpoint", vm));
   return f;
 }
 }  // namespace
