@@ -2,7 +2,7 @@
 # Installs every Debian package charnn needs to build, test and run.
 # Idempotent and quiet when everything is already there; loud on failure.
 #   scripts/install-deps.sh            build + test dependencies
-#   scripts/install-deps.sh --bench    also the PyTorch reference used by bench/
+#   scripts/install-deps.sh --bench    also what bench/ uses beside (time, jq)
 set -euo pipefail
 
 packages=(
@@ -14,12 +14,13 @@ packages=(
   libyaml-cpp-dev libboost-program-options-dev nlohmann-json3-dev libfmt-dev libssl-dev
   libgtest-dev
   python3-h5py python3-numpy   # tests read and write HDF5 files the way users' scripts do
+  python3-torch                # integration.neurons checks the page's numbers against torch.nn
   gnuplot-nox                  # charnn plot
   chromium                     # tests open the HTML pages of neurons/report in headless Chromium
   clang libclang-rt-14-dev     # scripts/fuzz.sh: libFuzzer with ASan and UBSan
   iproute2 util-linux          # tests/cluster/nodes.sh: two nodes as network namespaces (ip, nsenter, unshare)
 )
-[ "${1:-}" = "--bench" ] && packages+=(python3-torch time jq)
+[ "${1:-}" = "--bench" ] && packages+=(time jq)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -5,7 +5,20 @@
 source "$(dirname "$0")/lib.sh"
 CLUSTER="$CHARNN_SOURCE_DIR/tests/slurm/cluster.sh"
 export CHARNN_SLURM_DIR=$WORK/slurm CHARNN_SLURM_CLEAN=1
+# Slurm's port taken, as by a Slurm someone else runs on this machine: the test
+# cluster must start beside it on ports it chose (a listener holds 6817 meanwhile).
+holder=""
+if [ -z "$(ss -Htln 'sport = :6817')" ]; then
+  # SO_REUSEADDR: a connection of an earlier cluster in TIME_WAIT must not stop the bind.
+  "$PY" -c 'import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 6817)); s.listen(); print("held", flush=True); time.sleep(300)' >holder.out 2>&1 &
+  holder=$!
+  for _ in $(seq 100); do grep -q held holder.out && break; sleep 0.1; done
+  grep -q held holder.out || die "could not hold port 6817: $(cat holder.out)"
+fi
 if ! env_lines=$("$CLUSTER" start 2>slurm-start.err); then
+  [ -z "$holder" ] || kill "$holder" 2>/dev/null
   reason=$(tail -1 slurm-start.err)
   # Here (CI) Slurm must start; elsewhere say why and skip.
   [ "${CI:-}" = true ] && die "Slurm could not start: $reason"
@@ -14,6 +27,10 @@ if ! env_lines=$("$CLUSTER" start 2>slurm-start.err); then
 fi
 eval "$env_lines"
 trap '"$CLUSTER" stop >/dev/null 2>&1; rm -rf "$WORK"' EXIT
+[ -z "$holder" ] || kill "$holder" 2>/dev/null || true
+grep -q "ports 6817/6818 in use: slurmctld on [0-9]*, slurmd on [0-9]*" slurm-start.err ||
+  die "port 6817 taken: no other ports chosen: $(cat slurm-start.err)"
+pass "Slurm's port 6817 in use: the test cluster started on free ports ($(grep -o 'slurmctld on [0-9]*' slurm-start.err))"
 DATA=$(readlink -f "$(shakespeare_h5)")
 
 cat > spec.yaml <<YAML

@@ -23,7 +23,8 @@
 #   CHARNN_SLURM_CLEAN=1  start from empty state (forget old jobs)
 #   CHARNN_SLURM_CRED_EXPIRE  job credential life; a requeued job becomes
 #                         eligible again this many (+1) seconds later   (20)
-#   CHARNN_SLURM_CTLD_PORT / CHARNN_SLURM_SLURMD_PORT    (6817 / 6818)
+#   CHARNN_SLURM_CTLD_PORT / CHARNN_SLURM_SLURMD_PORT    (6817 / 6818; when unset
+#                         and those are in use, a free pair is chosen)
 #
 # On failure: exit non-zero, last stderr line is "cluster.sh: <reason>".
 set -u -o pipefail
@@ -139,6 +140,33 @@ stop_munge() {
   rm -f "$RUNDIR/munged.ours"
 }
 
+# ---------------------------------------------------------------- ports
+port_busy() {   # something listens on PORT (any address of this network namespace)
+  [[ -n $(ss -Htln "sport = :$1" 2>/dev/null) ]] || (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null
+}
+
+# Slurm's own ports (6817/6818) unless they are taken, say by a Slurm that someone
+# else runs on this machine: then a free pair elsewhere, so that the test cluster
+# starts beside it instead of failing. Ports named in the environment are kept as
+# given (the caller asked for them): taken, they are an error.
+choose_ports() {
+  local p
+  if [[ -n ${CHARNN_SLURM_CTLD_PORT:-}${CHARNN_SLURM_SLURMD_PORT:-} ]]; then
+    for p in "$CTLD_PORT" "$SLURMD_PORT"; do
+      port_busy "$p" && die "port $p (CHARNN_SLURM_CTLD_PORT/CHARNN_SLURM_SLURMD_PORT) already in use"
+    done
+    return 0
+  fi
+  local try
+  for try in $(seq 50); do
+    port_busy "$CTLD_PORT" || port_busy "$SLURMD_PORT" || break
+    # a random pair: two clusters starting at once rarely pick the same one
+    CTLD_PORT=$((20000 + RANDOM % 20000)) SLURMD_PORT=$((CTLD_PORT + 1))
+  done
+  port_busy "$CTLD_PORT" || port_busy "$SLURMD_PORT" && die "no free pair of ports for slurmctld/slurmd after 50 tries"
+  [[ $CTLD_PORT == 6817 ]] || note "ports 6817/6818 in use: slurmctld on $CTLD_PORT, slurmd on $SLURMD_PORT"
+}
+
 # ---------------------------------------------------------------- config
 write_conf() {
   local ncpu memmb cpus realmem
@@ -244,12 +272,7 @@ start() {
   start_munge
   # half-up cluster from an earlier run: stop what is left, then start fresh
   stop_daemons
-  local port
-  for port in "$CTLD_PORT" "$SLURMD_PORT"; do
-    if (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null; then
-      die "port $port already in use (another slurmctld/slurmd?); set CHARNN_SLURM_CTLD_PORT/CHARNN_SLURM_SLURMD_PORT"
-    fi
-  done
+  choose_ports
   # Saved state from a stop that could not cancel every job (slurmctld
   # killed, crashed, ...) holds "running" jobs whose processes are gone and
   # which slurmctld never clears: start from empty state then.

@@ -1,6 +1,7 @@
 // src/viz/svg.h: scales, ticks, path data and the chart markup of the HTML pages.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <regex>
 
 #include "viz/svg.h"
