@@ -50,6 +50,16 @@ my_charnn_pids() {
   return 0
 }
 
+# left_after SECONDS CMD...: what CMD (a list of pids) still prints after up to SECONDS.
+# A launcher that returned has signalled its ranks, but on a loaded machine a rank can
+# take a moment to exit (seen under ctest -j2: the list empty 0.1 s after the check);
+# one still there after SECONDS was left behind.
+left_after() {
+  local deadline=$((SECONDS + $1)) left; shift
+  while left=$("$@") && [ -n "$left" ] && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+  echo "$left"
+}
+
 # The MPI rank of a running rank process (from the environment mpirun gave it).
 rank_of() { tr '\0' '\n' </proc/"$1"/environ | sed -n 's/^OMPI_COMM_WORLD_RANK=//p'; }
 

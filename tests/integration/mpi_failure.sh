@@ -20,7 +20,7 @@ if kill -0 $launcher 2>/dev/null; then kill -9 $launcher; die "mpirun still runn
 wait $launcher || rc=$?
 elapsed=$(( $(date +%s) - start ))
 [ $rc -ne 0 ] || die "mpirun exited 0 after a rank was killed"
-[ -z "$(my_charnn_pids)" ] || die "ranks left running: $(my_charnn_pids)"
+left=$(left_after 10 my_charnn_pids); [ -z "$left" ] || die "ranks left running 10 s after mpirun exited: $left"
 echo "  mpirun exited $rc, ${elapsed}s after kill -9 of one of 4 ranks"
 pass "kill -9 of one of 4 ranks: mpirun exits non-zero within 60 s, no rank left behind"
 
@@ -64,7 +64,7 @@ rc=0
 wait $launcher || rc=$?
 elapsed=$(( $(date +%s) - start ))
 [ $rc -ne 0 ] || die "mpirun exited 0 after a rank froze"
-[ -z "$(my_charnn_pids)" ] || die "ranks left running: $(my_charnn_pids)"
+left=$(left_after 10 my_charnn_pids); [ -z "$left" ] || die "ranks left running 10 s after mpirun exited: $left"
 grep -qE "^charnn: error: \[rank $((1 - vrank))\] collective_timeout: allreduce.* started 1[0-9]\.[0-9] s ago .*no answer from rank $vrank \\($(hostname)\\): stopped, dead or unreachable; aborting the job" frozen.log ||
   die "no collective_timeout line naming rank $vrank: $(cat frozen.log)"
 echo "  mpirun exited $rc, ${elapsed}s after SIGSTOP of rank $vrank (collective_timeout 10 s)"

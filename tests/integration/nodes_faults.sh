@@ -24,7 +24,7 @@ start_job() {
 # expect_end NAME PATTERN: the job ends non-zero within 60 s + TIMEOUT of the
 # fault (at $fault_at), leaves no process on either node, and its output has PATTERN.
 expect_end() {
-  local name=$1 pattern=$2 limit=$((60 + TIMEOUT)) rc=0 n
+  local name=$1 pattern=$2 limit=$((60 + TIMEOUT)) rc=0 n left
   while kill -0 $job 2>/dev/null && [ $(($(date +%s) - fault_at)) -le $limit ]; do sleep 0.2; done
   if kill -0 $job 2>/dev/null; then
     "$NODES" link node2 up; kill -9 $job
@@ -34,10 +34,11 @@ expect_end() {
   local took=$(($(date +%s) - fault_at))
   [ $rc -ne 0 ] || die "$name: the job exited 0 after the fault"
   for n in node1 node2; do
-    [ -z "$(node_charnn_pids $n)" ] || die "$name: charnn left running on $n: $(node_charnn_pids $n)"
+    left=$(left_after 10 node_charnn_pids $n)
+    [ -z "$left" ] || die "$name: charnn left running on $n 10 s after the job ended: $left"
   done
   # Nor Open MPI's daemon, nor anything else (a few seconds for orted to go).
-  local _ left
+  local _
   for _ in $(seq 50); do
     left=$("$NODES" pids node1; "$NODES" pids node2)
     [ -z "$left" ] && break
