@@ -4,7 +4,11 @@
 #include <torch/version.h>
 
 #ifdef CHARNN_HAVE_CUDA
+#include <ATen/cuda/CUDAGraph.h>
 #include <c10/cuda/CUDACachingAllocator.h>
+#include <c10/cuda/CUDAException.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
 #include <cuda_runtime.h>
 #endif
 
@@ -98,12 +102,76 @@ void abandon_capture(void* stream) {
   }
   (void)cudaGetLastError();  // clears the error the failed capture left
 }
+
+struct StepGraph::Impl {
+  c10::cuda::CUDAStream stream;
+  c10::cuda::CUDAStreamGuard guard;
+  std::unique_ptr<at::cuda::CUDAGraph> graph;
+  explicit Impl(int device)
+      : stream(c10::cuda::getStreamFromPool(false, static_cast<c10::DeviceIndex>(device))), guard(stream) {}
+};
+
+StepGraph::StepGraph(int device_index) : device_(device_index) {
+  if (device_index < 0) return;
+  C10_CUDA_CHECK(cudaDeviceSynchronize());  // the new stream must see the weights' initial copies
+  impl_ = std::make_unique<Impl>(device_index);
+}
+
+StepGraph::~StepGraph() {
+  if (impl_) impl_->stream.synchronize();
+}
+
+bool StepGraph::capture(const std::function<void()>& body, std::string* why) {
+  if (!impl_) {
+    *why = "no CUDA device";
+    return false;
+  }
+  impl_->stream.synchronize();
+  auto g = std::make_unique<at::cuda::CUDAGraph>();
+  try {
+    g->capture_begin();
+    body();
+    g->capture_end();
+    impl_->graph = std::move(g);
+    return true;
+  } catch (const std::exception& e) {
+    // End the broken capture and leave the half-made graph alone (its
+    // destructor would release a pool that was never finished); go on with a
+    // fresh stream, whose guard restores the run's stream ordering.
+    abandon_capture(impl_->stream.stream());
+    (void)g.release();
+    const std::string what = e.what();
+    *why = what.substr(0, what.find('\n'));
+    impl_.reset();
+    impl_ = std::make_unique<Impl>(device_);
+    return false;
+  }
+}
+
+bool StepGraph::captured() const { return impl_ && impl_->graph; }
+void StepGraph::replay() { impl_->graph->replay(); }
+void StepGraph::synchronize() {
+  if (impl_) impl_->stream.synchronize();
+}
+void* StepGraph::stream() const { return impl_ ? impl_->stream.stream() : nullptr; }
 #else
 std::string bus_id(int) { return "cpu"; }
 std::string describe(int) { return "no GPU"; }
 double peak_allocated_mib(int) { return 0; }
 void reset_peak(int) {}
 void abandon_capture(void*) {}
+
+struct StepGraph::Impl {};
+StepGraph::StepGraph(int device_index) : device_(device_index) {}
+StepGraph::~StepGraph() = default;
+bool StepGraph::capture(const std::function<void()>&, std::string* why) {
+  *why = "this charnn was built without CUDA";
+  return false;
+}
+bool StepGraph::captured() const { return false; }
+void StepGraph::replay() {}
+void StepGraph::synchronize() {}
+void* StepGraph::stream() const { return nullptr; }
 #endif
 
 void set_math_mode(MathMode mode) {

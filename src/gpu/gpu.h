@@ -3,6 +3,8 @@
 // compiles (and answers "no GPU") with a CPU-only LibTorch, so callers need
 // no #ifdefs. No LibTorch types in this header: it is cheap to include.
 #pragma once
+#include <functional>
+#include <memory>
 #include <string>
 
 namespace charnn::gpu {
@@ -46,5 +48,35 @@ void reset_peak(int index);
 // error, so the same work can run without a graph. Cleanup failures are
 // printed, not thrown: the caller is already handling an error.
 void abandon_capture(void* stream);
+
+// The stream a training step runs on, and its CUDA graph when one is
+// captured. The stream is made current for the object's lifetime, so every
+// other operation of the run (input copies, evaluation, the reducer's joins)
+// is ordered with the replays without events. With a CPU-only LibTorch it is
+// an empty shell: capture() answers false with the reason.
+class StepGraph {
+ public:
+  explicit StepGraph(int device_index);
+  ~StepGraph();  // waits for the stream: the graph's buffers outlive its last replay
+  StepGraph(const StepGraph&) = delete;
+  StepGraph& operator=(const StepGraph&) = delete;
+
+  // Captures `body` as one graph. On failure (something in the step cannot
+  // be captured: a host synchronisation in some kernel of this LibTorch or
+  // cuDNN) the broken capture is ended, the partial graph abandoned, the
+  // stream replaced by a fresh one, and false returned with the first line of
+  // the error in `why`; the caller then runs `body` eagerly.
+  bool capture(const std::function<void()>& body, std::string* why);
+  bool captured() const;
+  void replay();
+  void synchronize();
+  // This stream as a cudaStream_t (nullptr without CUDA).
+  void* stream() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int device_;
+};
 
 }  // namespace charnn::gpu

@@ -28,6 +28,18 @@ MPI_Comm g_watch_comm = MPI_COMM_NULL;
 bool g_thread_multiple = false;
 std::vector<std::string> g_hosts;  // by rank, from gather_places
 
+// The watchdog's census (parallel/watchdog.h): the ranks that do not answer.
+std::string census(double timeout) {
+  const std::vector<int> silent = unanswered_ranks(std::min(5.0, std::max(1.0, timeout / 4)));
+  if (silent.empty()) return g_comm.size > 1 ? "; every other rank answered (alive, but in another collective)" : "";
+  std::string who;
+  for (int r : silent) {
+    const std::string host = rank_host(r);
+    who += cat(who.empty() ? "" : ", ", r, host.empty() ? "" : cat(" (", host, ")"));
+  }
+  return cat("; no answer from rank", silent.size() > 1 ? "s" : "", " ", who, ": stopped, dead or unreachable");
+}
+
 bool launched_by_mpi() {
   for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE", "MPI_LOCALNRANKS"})
     if (std::getenv(v)) return true;
@@ -78,10 +90,12 @@ const Comm& comm_init(int* argc, char*** argv) {
     comm_abort(cat("SLURM_NTASKS=", slurm_ntasks, " but the MPI world has ", g_comm.size,
                    " ranks; launch with 'srun --mpi=pmix' (or 'mpirun -np ", slurm_ntasks,
                    "'), or set CHARNN_IGNORE_SLURM_NTASKS=1 if this is intended"));
+  if (g_comm.size > 1) watchdog_start(census);  // one rank has nobody to wait for
   return g_comm;
 }
 
 void comm_finalize() {
+  watchdog_stop();
   if (g_comm.mpi) {
     int finalized = 0;
     MPI_Finalized(&finalized);

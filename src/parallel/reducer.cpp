@@ -49,6 +49,11 @@ GradReducer::GradReducer(FlatParams& fp, double bucket_mb, bool overlap, bool al
     cudaStream_t s;
     C10_CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
     nccl_stream_ = s;
+    for (size_t i = 0; i <= buckets_.size(); ++i) {
+      cudaEvent_t ev;
+      C10_CUDA_CHECK(cudaEventCreateWithFlags(&ev, cudaEventDisableTiming));
+      events_.push_back(ev);
+    }
   }
 #else
   if (cuda) fail("CUDA gradients across ranks need NCCL, but this charnn was built without it");
@@ -77,6 +82,7 @@ GradReducer::~GradReducer() {
   if (comm_thread_.joinable()) comm_thread_.join();
 #ifdef CHARNN_HAVE_NCCL
   // A destructor must not throw: report a failure and go on tearing down.
+  for (void* ev : events_) C10_CUDA_CHECK_WARN(cudaEventDestroy(static_cast<cudaEvent_t>(ev)));
   if (nccl_stream_) C10_CUDA_CHECK_WARN(cudaStreamDestroy(static_cast<cudaStream_t>(nccl_stream_)));
   nccl_destroy(nccl_);
 #endif
@@ -102,12 +108,11 @@ void GradReducer::launch_ready_buckets() {
     const size_t i = next_launch_++;
     if (nccl_) {
 #ifdef CHARNN_HAVE_NCCL
-      // The side stream waits for the gradients produced on the compute stream.
-      cudaEvent_t ev;
-      C10_CUDA_CHECK(cudaEventCreateWithFlags(&ev, cudaEventDisableTiming));
+      // The side stream waits for the gradients produced on the compute
+      // stream (in a capture this forks the side stream into the graph).
+      auto ev = static_cast<cudaEvent_t>(events_[i]);
       C10_CUDA_CHECK(cudaEventRecord(ev, c10::cuda::getCurrentCUDAStream().stream()));
       C10_CUDA_CHECK(cudaStreamWaitEvent(static_cast<cudaStream_t>(nccl_stream_), ev, 0));
-      C10_CUDA_CHECK(cudaEventDestroy(ev));
       nccl_allreduce_average(nccl_, fp_.grad.data_ptr<float>() + buckets_[i].offset, buckets_[i].numel,
                              nccl_stream_);
       completed_ += 1;
@@ -163,10 +168,22 @@ double GradReducer::finish() {
   }
 #ifdef CHARNN_HAVE_NCCL
   if (nccl_) {
-    nccl_wait(nccl_, nccl_stream_, collective_timeout() > 0 ? collective_timeout() : 1e300);
+    // The compute stream waits for the side stream (in a capture: joins it
+    // back, as a graph requires); the host does not wait (wait_device does).
+    auto join = static_cast<cudaEvent_t>(events_.back());
+    C10_CUDA_CHECK(cudaEventRecord(join, static_cast<cudaStream_t>(nccl_stream_)));
+    C10_CUDA_CHECK(cudaStreamWaitEvent(c10::cuda::getCurrentCUDAStream().stream(), join, 0));
   }
 #endif
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+void GradReducer::wait_device() {
+#ifdef CHARNN_HAVE_NCCL
+  if (nccl_)
+    nccl_wait(nccl_, c10::cuda::getCurrentCUDAStream().stream(),
+              collective_timeout() > 0 ? collective_timeout() : 1e300);
+#endif
 }
 
 }  // namespace charnn

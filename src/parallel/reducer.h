@@ -33,9 +33,15 @@ class GradReducer {
 
   // Before each backward: reduce during this one? (false for all but the last micro-batch.)
   void arm(bool reduce_this_backward);
-  // After backward: every bucket is averaged when this returns. Returns the
-  // seconds spent waiting here (communication not hidden behind backward).
+  // After backward. MPI (CPU): every bucket is averaged when this returns.
+  // NCCL (GPU): the averages are queued and the current stream made to wait
+  // for them, with no host synchronisation, so this can be captured in a
+  // CUDA graph. Returns the seconds the host spent waiting here
+  // (communication not hidden behind backward).
   double finish();
+  // Blocks until the current CUDA stream has drained, watching NCCL for a
+  // failed peer and the collective timeout; nothing to do on the CPU.
+  void wait_device();
   size_t bucket_count() const { return buckets_.size(); }
   bool active() const { return active_; }
   const char* backend() const { return nccl_ ? "NCCL" : "MPI"; }
@@ -69,6 +75,10 @@ class GradReducer {
   std::thread comm_thread_;
   NcclComm* nccl_ = nullptr;
   [[maybe_unused]] void* nccl_stream_ = nullptr;  // used by CUDA builds only
+  // cudaEvent_t: one per bucket (the side stream waits for its gradients) and
+  // the join of the side stream back into the compute stream. Made once:
+  // creating events is not allowed while a CUDA graph is being captured.
+  std::vector<void*> events_;
 };
 
 }  // namespace charnn

@@ -5,12 +5,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <ctime>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
 
-#include "parallel/comm.h"
 #include "util/log.h"
 #include "util/process.h"
 #include "util/status.h"
@@ -28,17 +29,29 @@ struct Open {
   std::time_t wall = 0;
 };
 
-// Heap-allocated and never freed: the watchdog thread is detached and may
-// still look at them while static destructors run at exit.
 struct State {
   std::mutex mu;
+  std::condition_variable wake;
   std::map<std::thread::id, Open> open;  // at most one per thread (the main and the reducer's)
-  std::once_flag started;
+  std::thread thread;
+  bool stop = false;
+  Census census = nullptr;
+  void join() {
+    {
+      std::lock_guard<std::mutex> g(mu);
+      if (!thread.joinable()) return;
+      stop = true;
+    }
+    wake.notify_all();
+    thread.join();
+  }
+  ~State() { join(); }  // a process that never called comm_finalize still joins the thread
 };
 State& state() {
-  static State* s = new State();
-  return *s;
+  static State s;
+  return s;
 }
+std::atomic<bool> g_running{false};
 
 std::atomic<double> g_timeout{300.0};
 thread_local int t_depth = 0;
@@ -51,31 +64,7 @@ std::string utc_time(std::time_t t) {
   return buf;
 }
 
-// The oldest open collective that has run past the timeout, if any.
-bool overdue(double timeout, Open* out, double* age) {
-  State& s = state();
-  std::lock_guard<std::mutex> g(s.mu);
-  bool found = false;
-  for (const auto& [id, o] : s.open) {
-    const double a = std::chrono::duration<double>(Clock::now() - o.since).count();
-    if (a > timeout && (!found || a > *age)) *out = o, *age = a, found = true;
-  }
-  return found;
-}
-
-// Who the job waits for: the ranks that do not answer (parallel/comm.h).
-std::string census(double timeout) {
-  const std::vector<int> silent = unanswered_ranks(std::min(5.0, std::max(1.0, timeout / 4)));
-  if (silent.empty()) return comm().size > 1 ? "; every other rank answered (alive, but in another collective)" : "";
-  std::string who;
-  for (int r : silent) {
-    const std::string host = rank_host(r);
-    who += fmt::format("{}{}{}", who.empty() ? "" : ", ", r, host.empty() ? "" : fmt::format(" ({})", host));
-  }
-  return fmt::format("; no answer from rank{} {}: stopped, dead or unreachable", silent.size() > 1 ? "s" : "", who);
-}
-
-[[noreturn]] void abort_job(const Open& o, double age, double timeout) {
+[[noreturn]] void abort_job(const Open& o, double age, double timeout, Census census) {
   // MPI_Abort asks the launcher to kill every rank. Where the launcher itself
   // cannot be reached (the link to it is down) it may not return either: this
   // process then ends on its own 15 s later (the census takes at most 5), so
@@ -84,7 +73,7 @@ std::string census(double timeout) {
     std::this_thread::sleep_for(std::chrono::seconds(15));
     ::_exit(1);
   }).detach();
-  const std::string who = census(timeout);
+  const std::string who = census ? census(timeout) : std::string();
   log::error(fmt::format("collective_timeout: {}{} on host {} started {:.1f} s ago (at {}) has not completed "
                          "within collective_timeout = {:g} s{}; aborting the job",
                          o.what, o.bytes ? fmt::format(" ({} bytes)", o.bytes) : std::string(), host_name(), age,
@@ -93,16 +82,25 @@ std::string census(double timeout) {
   ::_exit(1);
 }
 
-void watch() {
-  while (true) {
+void watch(State& s) {
+  std::unique_lock<std::mutex> lk(s.mu);
+  while (!s.stop) {
     const double timeout = g_timeout.load();
     // Checked every second (4x per timeout for short test timeouts): the job
     // ends at most that much after the timeout itself.
     const double tick = timeout > 0 ? std::min(1.0, timeout / 4) : 1.0;
-    std::this_thread::sleep_for(std::chrono::duration<double>(tick));
-    Open o;
+    s.wake.wait_for(lk, std::chrono::duration<double>(tick), [&] { return s.stop; });
+    if (s.stop || timeout <= 0) continue;
+    const Open* oldest = nullptr;
     double age = 0;
-    if (timeout > 0 && overdue(timeout, &o, &age)) abort_job(o, age, timeout);
+    for (const auto& [id, o] : s.open) {
+      const double a = std::chrono::duration<double>(Clock::now() - o.since).count();
+      if (a > timeout && (!oldest || a > age)) oldest = &o, age = a;
+    }
+    if (!oldest) continue;
+    const Open o = *oldest;
+    lk.unlock();  // the census and the abort run outside the lock
+    abort_job(o, age, timeout, s.census);
   }
 }
 
@@ -111,11 +109,25 @@ void watch() {
 void set_collective_timeout(double seconds) { g_timeout.store(seconds); }
 double collective_timeout() { return g_timeout.load(); }
 
-CollectiveScope::CollectiveScope(const char* what, size_t bytes) : outer_(t_depth++ == 0) {
-  // One rank has nobody to wait for: no record, and no watchdog thread.
-  if (!outer_ || g_timeout.load() <= 0 || comm().size <= 1) return;
+void watchdog_start(Census census) {
   State& s = state();
-  std::call_once(s.started, [] { std::thread(watch).detach(); });
+  std::lock_guard<std::mutex> g(s.mu);
+  if (s.thread.joinable()) return;
+  s.census = census;
+  s.stop = false;
+  s.thread = std::thread(watch, std::ref(s));
+  g_running.store(true);
+}
+
+void watchdog_stop() {
+  g_running.store(false);
+  state().join();
+}
+
+CollectiveScope::CollectiveScope(const char* what, size_t bytes) : outer_(t_depth++ == 0) {
+  // Without the watchdog (one rank: nobody to wait for) nothing is recorded.
+  if (!outer_ || g_timeout.load() <= 0 || !g_running.load()) return;
+  State& s = state();
   Open o{what, bytes, Clock::now(), std::time(nullptr)};
   std::lock_guard<std::mutex> g(s.mu);
   s.open[std::this_thread::get_id()] = std::move(o);

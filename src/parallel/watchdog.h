@@ -15,6 +15,16 @@ namespace charnn {
 void set_collective_timeout(double seconds);
 double collective_timeout();
 
+// Who the job waits for, asked once a collective is overdue: text appended to
+// the abort line ("; no answer from rank 3 (node2): ..."). The process group
+// (parallel/comm.cpp) provides it, so the watchdog knows nothing of ranks.
+using Census = std::string (*)(double timeout);
+// Starts the watchdog thread (comm_init, when there are several ranks); until
+// then, and with one rank, a CollectiveScope records nothing.
+void watchdog_start(Census census);
+// Stops and joins the thread (comm_finalize; at exit too if it was never called).
+void watchdog_stop();
+
 // Marks the collective running on this thread. Scopes nest: the outermost
 // names it (the reducer's "allreduce of bucket 3 (... bytes)" around comm's
 // plain all-reduce), the inner ones are free.

@@ -18,51 +18,12 @@
 #include "train/checkpoint_name.h"
 #include "train/optim.h"
 #include "train/options.h"
+#include "train/state.h"
 
 namespace charnn {
 
 constexpr int kCheckpointFormatVersion = 2;  // 2: sealed (data/seal.h)
 constexpr const char* kCheckpointFormatName = "charnn-checkpoint";
-
-// A checkpoint keeps only the newest kTrainHistoryKept train losses: with one entry
-// per update, a long run's checkpoints would otherwise grow without bound.
-// metrics.jsonl has the full log. Validation losses (one per pass) are all kept.
-constexpr size_t kTrainHistoryKept = 10000;
-
-struct History {
-  std::vector<int64_t> train_iter;
-  std::vector<double> train_loss;
-  std::vector<int64_t> val_iter;
-  std::vector<double> val_loss;
-
-  // Appends one update's loss. Memory is bounded too: once twice the kept number
-  // is held, the oldest are dropped down to kTrainHistoryKept (amortized, not a
-  // shift per update). Checkpoints store the newest kTrainHistoryKept either way,
-  // so what is saved does not depend on when a run was resumed.
-  void add_train(int64_t iter, double loss) {
-    train_iter.push_back(iter);
-    train_loss.push_back(loss);
-    if (train_iter.size() >= 2 * kTrainHistoryKept) {
-      const auto drop = static_cast<std::ptrdiff_t>(train_iter.size() - kTrainHistoryKept);
-      train_iter.erase(train_iter.begin(), train_iter.begin() + drop);
-      train_loss.erase(train_loss.begin(), train_loss.begin() + drop);
-    }
-  }
-};
-
-// Where training stands; advances every update.
-struct TrainProgress {
-  std::string run_id;          // the run these checkpoints belong to (train/run_dir.h), kept across resumes
-  int64_t iter = 0;            // updates done
-  int64_t epoch = 0;           // whole epochs done
-  int64_t batch_in_epoch = 0;  // next batch of the epoch
-  double best_val_loss = std::numeric_limits<double>::infinity();
-  int64_t best_val_iter = -1;
-  double first_loss = std::numeric_limits<double>::quiet_NaN();
-  double wall_seconds = 0;
-  double chars_per_sec = 0;
-  History history;
-};
 
 struct Checkpoint {
   std::string config_yaml;  // resolved config, as saved

@@ -20,54 +20,6 @@ OptimizerState make_optimizer_state(const TrainConfig& cfg, const FlatParams& fp
   return st;
 }
 
-double clip_gradients(const TrainConfig& cfg, FlatParams& fp) {
-  torch::NoGradGuard no_grad;
-  const double norm = fp.grad.norm().item<double>();
-  if (cfg.grad_clip > 0) {
-    if (cfg.grad_clip_mode == ClipMode::Value) {
-      fp.grad.clamp_(-cfg.grad_clip, cfg.grad_clip);
-    } else if (norm > cfg.grad_clip) {
-      fp.grad.mul_(cfg.grad_clip / (norm + 1e-6));
-    }
-  }
-  return norm;
-}
-
-void optimizer_step(const TrainConfig& cfg, OptimizerState& st, FlatParams& fp, double lr) {
-  torch::NoGradGuard no_grad;
-  st.step += 1;
-  torch::Tensor& p = fp.data;
-  torch::Tensor g = fp.grad;
-  if (cfg.weight_decay > 0 && st.type != Optimizer::AdamW) g = g.add(p, cfg.weight_decay);  // L2 in the gradient
-  switch (st.type) {
-    case Optimizer::Adam:
-    case Optimizer::AdamW: {
-      if (st.type == Optimizer::AdamW && cfg.weight_decay > 0) p.mul_(1.0 - lr * cfg.weight_decay);
-      st.m.mul_(cfg.beta1).add_(g, 1.0 - cfg.beta1);
-      st.v.mul_(cfg.beta2).addcmul_(g, g, 1.0 - cfg.beta2);
-      const double bc1 = 1.0 - std::pow(cfg.beta1, static_cast<double>(st.step));
-      const double bc2 = 1.0 - std::pow(cfg.beta2, static_cast<double>(st.step));
-      torch::Tensor denom = (st.v.sqrt() / std::sqrt(bc2)).add_(cfg.eps);
-      p.addcdiv_(st.m, denom, -lr / bc1);
-      break;
-    }
-    case Optimizer::RmsProp:
-      // char-rnn's optim.rmsprop: v = decay*v + (1-decay)*g^2; p -= lr * g / (sqrt(v) + eps)
-      st.v.mul_(cfg.decay_rate).addcmul_(g, g, 1.0 - cfg.decay_rate);
-      p.addcdiv_(g, st.v.sqrt().add_(cfg.eps), -lr);
-      break;
-    case Optimizer::Sgd:  // with momentum
-      if (cfg.momentum > 0) {
-        if (st.step == 1) st.m.copy_(g);
-        else st.m.mul_(cfg.momentum).add_(g);
-        p.add_(st.m, -lr);
-      } else {
-        p.add_(g, -lr);
-      }
-      break;
-  }
-}
-
 DeviceScalars make_device_scalars(const OptimizerState& st, int64_t iter, torch::Device device) {
   auto f64 = torch::TensorOptions().dtype(torch::kFloat64).device(device);
   DeviceScalars s;
@@ -103,7 +55,7 @@ void guarded_update(const TrainConfig& cfg, OptimizerState& st, FlatParams& fp, 
   torch::Tensor lr = s.lr * okf;
   s.step.add_(ok.to(torch::kFloat64));
   // keep(d) = d when the step applies, 1 when it does not: moments stay put.
-  // In float64, as the classic step's host scalars: 1 - 0.999f is off by 5e-5.
+  // In float64, as torch.optim's Python scalars: 1 - 0.999f is off by 5e-5.
   torch::Tensor okd = ok.to(torch::kFloat64);
   auto keep = [&](double d) { return 1.0 - (1.0 - d) * okd; };
   switch (st.type) {

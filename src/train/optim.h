@@ -1,7 +1,8 @@
 // Clipping, the optimizers and the learning-rate schedules, on the flat
 // parameter and gradient buffers of model/flat_params.h: the update is a
 // handful of fused tensor ops instead of one per parameter, and a checkpoint
-// writes the optimizer state as plain arrays.
+// writes the optimizer state as plain arrays. One implementation of each,
+// for every device and rank count (train/step.h runs it).
 #pragma once
 #include <torch/torch.h>
 
@@ -21,11 +22,8 @@ struct OptimizerState {
 };
 
 OptimizerState make_optimizer_state(const TrainConfig& cfg, const FlatParams& fp);
-// Clips fp.grad in place as configured; returns the global L2 norm before clipping.
-double clip_gradients(const TrainConfig& cfg, FlatParams& fp);
-void optimizer_step(const TrainConfig& cfg, OptimizerState& st, FlatParams& fp, double lr);
 
-// The scalars of an update kept on the device, so that a training step needs
+// The scalars of an update, kept on the training device so that a step needs
 // no host synchronisation and can be captured in a CUDA graph: the learning
 // rate is written before each step; everything else is computed there.
 struct DeviceScalars {
@@ -38,10 +36,12 @@ struct DeviceScalars {
 };
 DeviceScalars make_device_scalars(const OptimizerState& st, int64_t iter, torch::Device device);
 
-// Clip + update as clip_gradients and optimizer_step, with every scalar on
-// the device. Guarded: a step whose loss or gradient norm is not finite, and
-// every step after it, changes neither weights nor optimizer state (the host
-// reads bad_iter when it next synchronises and stops the run there).
+// The one update of charnn, on every device: clip fp.grad (global L2 norm or
+// value, as configured), then Adam, AdamW, RMSprop or SGD on the flat buffer,
+// each as torch.optim defines it (tests/unit/test_optim.cpp pins them against
+// torch::optim). Guarded: a step whose loss or gradient norm is not finite,
+// and every step after it, changes neither weights nor optimizer state; the
+// host reads bad_iter when it next synchronises and stops the run there.
 void guarded_update(const TrainConfig& cfg, OptimizerState& st, FlatParams& fp, DeviceScalars& s,
                     const torch::Tensor& loss);
 

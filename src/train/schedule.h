@@ -21,7 +21,7 @@ struct Schedule {
   // Validation and a checkpoint after update `iter`.
   bool evaluate(int64_t iter) const { return iter % eval_every == 0 || iter == total; }
   bool sample(int64_t iter) const { return sample_every > 0 && iter % sample_every == 0; }
-  // The iterations at which the host needs the losses (the single-GPU step reads them only then).
+  // The iterations at which the host needs the losses (train/step.h drains them only then).
   bool needs_losses(int64_t iter, bool stop) const { return stop || log(iter) || evaluate(iter) || sample(iter); }
 };
 

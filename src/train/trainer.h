@@ -35,7 +35,4 @@ struct EvalResult {
 EvalResult evaluate(CharRNNImpl& model, const std::shared_ptr<const Corpus>& corpus, Split split,
                     int64_t total_streams, int64_t seq_length, int64_t max_batches, torch::Device device);
 
-// Asks the loop to checkpoint and stop at the end of the current iteration.
-void request_stop();
-
 }  // namespace charnn

@@ -1,27 +1,28 @@
-// The single-GPU step (train/device_step.h) and its guarded update
-// (optim.h), run on the CPU against the classic step of the training loop.
+// The training step (train/step.h) and its guarded update (optim.h), run on
+// the CPU against plain LibTorch.
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
 
 #include "data/batcher.h"
 #include "model/charrnn.h"
-#include "train/device_step.h"
+#include "parallel/reducer.h"
+#include "train/step.h"
 #include "train/optim.h"
 
 using namespace charnn;
 
 namespace {
 
-// Two identical parameter sets, one for each path.
+// A small parameter set in a flat buffer.
 struct Pair {
-  torch::nn::Linear a{nullptr}, b{nullptr};
-  FlatParams fa, fb;
+  torch::nn::Linear b{nullptr};
+  FlatParams fb;
   Pair() {
     torch::manual_seed(7);
-    a = torch::nn::Linear(5, 4);
     b = torch::nn::Linear(5, 4);
-    fa = flatten_parameters(*a, torch::kCPU);
     fb = flatten_parameters(*b, torch::kCPU);
-    fb.data.copy_(fa.data);
   }
 };
 
@@ -32,40 +33,6 @@ void expect_close(const torch::Tensor& x, const torch::Tensor& y, const char* wh
 }
 
 }  // namespace
-
-TEST(GuardedUpdate, MatchesClassicClipAndUpdateForEveryOptimizer) {
-  for (Optimizer opt : {Optimizer::Adam, Optimizer::AdamW, Optimizer::RmsProp, Optimizer::Sgd}) {
-    for (ClipMode mode : {ClipMode::Norm, ClipMode::Value}) {
-      SCOPED_TRACE(to_string(opt) + " clip " + to_string(mode));
-      Pair p;
-      TrainConfig c;
-      c.optimizer = opt;
-      c.grad_clip = 1.5;
-      c.grad_clip_mode = mode;
-      c.weight_decay = opt == Optimizer::Adam ? 0.0 : 0.01;
-      OptimizerState sa = make_optimizer_state(c, p.fa), sb = make_optimizer_state(c, p.fb);
-      DeviceScalars s = make_device_scalars(sb, 0, torch::kCPU);
-      for (int step = 0; step < 6; ++step) {
-        torch::Tensor g = torch::randn({p.fa.grad.numel()}) * (step % 2 ? 3.0 : 0.1);  // clipped on odd steps
-        const double lr = 0.01 * (step + 1);
-        p.fa.grad.copy_(g);
-        const double norm = clip_gradients(c, p.fa);
-        optimizer_step(c, sa, p.fa, lr);
-        p.fb.grad.copy_(g);
-        s.lr.fill_(lr);
-        guarded_update(c, sb, p.fb, s, torch::tensor(2.5f));
-        EXPECT_NEAR(s.out[1].item<double>(), norm, 1e-5);
-        EXPECT_FLOAT_EQ(s.out[0].item<float>(), 2.5f);
-      }
-      expect_close(p.fb.data, p.fa.data, "weights");
-      if (sa.m.defined()) expect_close(sb.m, sa.m, "first moment");
-      if (sa.v.defined()) expect_close(sb.v, sa.v, "second moment");
-      EXPECT_EQ(s.step.item<double>(), 6);
-      EXPECT_EQ(s.iter.item<double>(), 6);
-      EXPECT_EQ(s.bad_iter.item<double>(), -1);
-    }
-  }
-}
 
 TEST(GuardedUpdate, ANonFiniteStepAndEveryLaterOneChangeNothing) {
   for (Optimizer opt : {Optimizer::Adam, Optimizer::RmsProp, Optimizer::Sgd}) {
@@ -110,52 +77,119 @@ TEST(GuardedUpdate, DisabledStepsComputeButChangeNothing) {
   EXPECT_EQ(s.iter.item<double>(), 0);
 }
 
-// The whole step: forward, backward, clip, update, hidden state carried; the
-// same numbers as the training loop's classic step on the same batches.
-TEST(DeviceStepTest, MatchesTheClassicStepOnTheCpu) {
-  for (CellType cell : {CellType::Lstm, CellType::Gru}) {
-    SCOPED_TRACE(to_string(cell));
-    TrainConfig cfg;
-    cfg.model = cell;
-    cfg.batch_size = 3;
-    cfg.seq_length = 7;
-    cfg.grad_clip = 0.5;
-    ModelSpec spec{cell, 11, 8, 16, 2, 0.0};
-    torch::manual_seed(3);
-    CharRNN a(spec), b(spec);
-    FlatParams fa = flatten_parameters(*a, torch::kCPU), fb = flatten_parameters(*b, torch::kCPU);
-    fb.data.copy_(fa.data);
-    OptimizerState sa = make_optimizer_state(cfg, fa), sb = make_optimizer_state(cfg, fb);
-    RnnState state_a = a->zero_state(3, torch::kCPU), state_b = b->zero_state(3, torch::kCPU);
-    DeviceStep step(*b, fb, sb, cfg, state_b, 0, torch::kCPU, /*graph=*/true);
-    EXPECT_FALSE(step.graphed());
-    std::vector<double> classic;
-    for (int it = 0; it < 5; ++it) {
-      Batch batch;
-      batch.x.resize(21);
-      batch.y.resize(21);
-      for (int i = 0; i < 21; ++i) batch.x[i] = (i * 5 + it * 3) % 11, batch.y[i] = (i * 7 + it) % 11;
-      auto x = torch::from_blob(batch.x.data(), {3, 7}, torch::kLong);
-      auto y = torch::from_blob(batch.y.data(), {21}, torch::kLong);
+// The whole step against a plain LibTorch loop (forward, backward,
+// clip_grad_norm_, torch::optim::Adam, hidden state carried) on the same
+// batches: every cell, with and without gradient accumulation, and with the
+// reducer running for real on a one-rank world (the all-reduce path of
+// several ranks, where the average is the identity).
+namespace {
+
+Batch make_batch(int it, int64_t n, int64_t vocab) {
+  Batch b;
+  b.x.resize(n);
+  b.y.resize(n);
+  for (int64_t i = 0; i < n; ++i) b.x[i] = (i * 5 + it * 3) % vocab, b.y[i] = (i * 7 + it) % vocab;
+  return b;
+}
+
+void expect_step_matches_reference(CellType cell, int64_t K, bool reduce) {
+  TrainConfig cfg;
+  cfg.model = cell;
+  cfg.batch_size = 3;
+  cfg.seq_length = 7;
+  cfg.grad_accum = K;
+  cfg.grad_clip = 0.5;
+  const int64_t B = 3, T = 7, V = 11;
+  ModelSpec spec{cell, V, 8, 16, 2, 0.0};
+  torch::manual_seed(3);
+  CharRNN a(spec), b(spec);
+  FlatParams fb = flatten_parameters(*b, torch::kCPU);
+  {
+    torch::NoGradGuard no_grad;
+    auto pa = a->parameters();
+    for (size_t i = 0; i < pa.size(); ++i) pa[i].copy_(fb.params[i]);
+  }
+  torch::optim::Adam ref(a->parameters(), torch::optim::AdamOptions(0.01).betas({cfg.beta1, cfg.beta2}).eps(cfg.eps));
+  OptimizerState sb = make_optimizer_state(cfg, fb);
+  RnnState state_a = a->zero_state(B, torch::kCPU), state_b = b->zero_state(B, torch::kCPU);
+  GradReducer reducer(fb, 1e-4, /*overlap=*/true, /*always=*/reduce);  // tiny buckets: several of them
+  ASSERT_EQ(reducer.active(), reduce);
+  TrainStep step(*b, fb, sb, state_b, reducer, cfg, 0, torch::kCPU, /*graph=*/true);
+  EXPECT_FALSE(step.graphed());
+  std::vector<double> expected;
+  for (int it = 0; it < 5; ++it) {
+    std::vector<Batch> micro;
+    ref.zero_grad();
+    double loss_sum = 0;
+    for (int64_t k = 0; k < K; ++k) {
+      micro.push_back(make_batch(it * 10 + static_cast<int>(k), B * T, V));
+      auto x = torch::from_blob(micro.back().x.data(), {B, T}, torch::kLong);
+      auto y = torch::from_blob(micro.back().y.data(), {B * T}, torch::kLong);
       auto [logits, next] = a->forward(x, state_a);
       state_a = next.detached();
-      auto loss = torch::nn::functional::cross_entropy(logits.reshape({-1, 11}), y);
-      loss.backward();
-      classic.push_back(loss.item<double>());
-      clip_gradients(cfg, fa);
-      optimizer_step(cfg, sa, fa, 0.01);
-      fa.grad.zero_();
-      step.run(batch, 0.01);
+      auto loss = torch::nn::functional::cross_entropy(logits.reshape({-1, V}), y);
+      (loss / static_cast<double>(K)).backward();
+      loss_sum += loss.item<double>();
     }
-    DeviceStep::Window w = step.drain();
-    ASSERT_EQ(w.losses.size(), 5u);
-    for (int i = 0; i < 5; ++i) EXPECT_NEAR(w.losses[i], classic[i], 1e-5) << "iteration " << i;
-    EXPECT_EQ(w.bad_iter, -1);
-    expect_close(fb.data, fa.data, "weights after 5 steps");
-    expect_close(state_b.h, state_a.h, "carried hidden state");
-    EXPECT_EQ(sb.step, 5);
-    step.reset_state();
-    EXPECT_EQ(state_b.h.abs().sum().item<double>(), 0);
-    EXPECT_TRUE(step.drain().losses.empty());
+    torch::nn::utils::clip_grad_norm_(a->parameters(), cfg.grad_clip);
+    ref.step();
+    expected.push_back(loss_sum / K);
+    step.run(micro, 0.01);
   }
+  TrainStep::Window w = step.drain();
+  ASSERT_EQ(w.losses.size(), 5u);
+  for (int i = 0; i < 5; ++i) EXPECT_NEAR(w.losses[i], expected[i], 1e-5) << "iteration " << i;
+  EXPECT_EQ(w.bad_iter, -1);
+  std::vector<torch::Tensor> flat_a;
+  for (auto& p : a->parameters()) flat_a.push_back(p.detach().flatten());
+  expect_close(fb.data, torch::cat(flat_a), "weights after 5 steps");
+  expect_close(state_b.h, state_a.h, "carried hidden state");
+  EXPECT_EQ(sb.step, 5);
+  step.reset_state();
+  EXPECT_EQ(state_b.h.abs().sum().item<double>(), 0);
+  EXPECT_TRUE(step.drain().losses.empty());
+}
+
+}  // namespace
+
+TEST(TrainStepTest, MatchesAPlainLibTorchLoopForEveryCell) {
+  for (CellType cell : {CellType::Lstm, CellType::Gru, CellType::Rnn}) {
+    SCOPED_TRACE(to_string(cell));
+    expect_step_matches_reference(cell, 1, false);
+  }
+}
+
+TEST(TrainStepTest, AccumulatesGradientsOverMicroBatches) { expect_step_matches_reference(CellType::Lstm, 3, false); }
+
+TEST(TrainStepTest, ReducedOnOneRankEqualsUnreduced) {
+  expect_step_matches_reference(CellType::Lstm, 1, true);
+  expect_step_matches_reference(CellType::Gru, 2, true);
+}
+
+// A non-finite loss is found by drain, which names the first bad update.
+TEST(TrainStepTest, DrainNamesTheFirstNonFiniteUpdate) {
+  TrainConfig cfg;
+  cfg.batch_size = 2;
+  cfg.seq_length = 3;
+  ModelSpec spec{CellType::Lstm, 5, 4, 6, 1, 0.0};
+  CharRNN m(spec);
+  FlatParams fp = flatten_parameters(*m, torch::kCPU);
+  OptimizerState st = make_optimizer_state(cfg, fp);
+  RnnState state = m->zero_state(2, torch::kCPU);
+  GradReducer reducer(fp, 25, true);
+  TrainStep step(*m, fp, st, state, reducer, cfg, 7, torch::kCPU, false);
+  step.run({make_batch(0, 6, 5)}, 0.01);
+  {
+    torch::NoGradGuard no_grad;
+    m->parameters().back().fill_(std::numeric_limits<float>::infinity());  // the decoder's bias: logits inf
+  }
+  const torch::Tensor w = fp.data.clone();
+  step.run({make_batch(1, 6, 5)}, 0.01);
+  step.run({make_batch(2, 6, 5)}, 0.01);
+  TrainStep::Window win = step.drain();
+  ASSERT_EQ(win.losses.size(), 3u);
+  EXPECT_TRUE(std::isfinite(win.losses[0]));
+  EXPECT_FALSE(std::isfinite(win.losses[1]));
+  EXPECT_EQ(win.bad_iter, 8);  // the second update after 7 done
+  EXPECT_TRUE(torch::equal(fp.data, w)) << "a bad update and the ones after it change nothing";
 }

@@ -1,0 +1,27 @@
+#include "train/state.h"
+
+#include <cmath>
+
+namespace charnn {
+
+bool on_update(TrainProgress& p, int64_t batches, int64_t batches_per_epoch) {
+  p.iter += 1;
+  p.batch_in_epoch += batches;
+  if (p.batch_in_epoch < batches_per_epoch) return false;
+  p.epoch += 1;
+  p.batch_in_epoch = 0;
+  return true;
+}
+
+void on_train_losses(TrainProgress& p, int64_t first_iter, const std::vector<double>& losses) {
+  if (std::isnan(p.first_loss) && !losses.empty()) p.first_loss = losses.front();
+  for (size_t i = 0; i < losses.size(); ++i) p.history.add_train(first_iter + static_cast<int64_t>(i), losses[i]);
+}
+
+void on_validation(TrainProgress& p, double loss) {
+  p.history.val_iter.push_back(p.iter);
+  p.history.val_loss.push_back(loss);
+  if (loss < p.best_val_loss) p.best_val_loss = loss, p.best_val_iter = p.iter;
+}
+
+}  // namespace charnn

@@ -1,0 +1,69 @@
+// Where training stands: the counters, the data position, the best
+// validation loss and the loss histories that a checkpoint holds beside the
+// weights and the optimizer moments (train/checkpoint.h), and the one
+// function per event that advances them. The training loop calls these; the
+// schedule (train/schedule.h) and the learning rate read the result. No
+// LibTorch here.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace charnn {
+
+// A checkpoint keeps only the newest kTrainHistoryKept train losses: with one entry
+// per update, a long run's checkpoints would otherwise grow without bound.
+// metrics.jsonl has the full log. Validation losses (one per pass) are all kept.
+constexpr size_t kTrainHistoryKept = 10000;
+
+struct History {
+  std::vector<int64_t> train_iter;
+  std::vector<double> train_loss;
+  std::vector<int64_t> val_iter;
+  std::vector<double> val_loss;
+
+  // Appends one update's loss. Memory is bounded too: once twice the kept number
+  // is held, the oldest are dropped down to kTrainHistoryKept (amortized, not a
+  // shift per update). Checkpoints store the newest kTrainHistoryKept either way,
+  // so what is saved does not depend on when a run was resumed.
+  void add_train(int64_t iter, double loss) {
+    train_iter.push_back(iter);
+    train_loss.push_back(loss);
+    if (train_iter.size() >= 2 * kTrainHistoryKept) {
+      const auto drop = static_cast<std::ptrdiff_t>(train_iter.size() - kTrainHistoryKept);
+      train_iter.erase(train_iter.begin(), train_iter.begin() + drop);
+      train_loss.erase(train_loss.begin(), train_loss.begin() + drop);
+    }
+  }
+};
+
+// Where training stands. Each field is advanced by one of the functions below,
+// one per event, and set otherwise only when a checkpoint is loaded.
+struct TrainProgress {
+  std::string run_id;          // the run these checkpoints belong to (train/run_dir.h), kept across resumes
+  int64_t iter = 0;            // updates done
+  int64_t epoch = 0;           // whole epochs done
+  int64_t batch_in_epoch = 0;  // next batch of the epoch
+  double best_val_loss = std::numeric_limits<double>::infinity();
+  int64_t best_val_iter = -1;
+  double first_loss = std::numeric_limits<double>::quiet_NaN();
+  double wall_seconds = 0;
+  double chars_per_sec = 0;
+  History history;
+};
+
+// An update is done, having consumed `batches` batches of the epoch; true when
+// that ended the epoch (`batches_per_epoch` consumed): the epoch count moves
+// on and the data position returns to 0, and the caller restarts the streams
+// and the hidden state.
+bool on_update(TrainProgress& p, int64_t batches, int64_t batches_per_epoch);
+// The training losses of updates first_iter, first_iter + 1, ... (1-based
+// iterations) have been read: into the history; the first of the run is kept
+// (the explosion guard compares against it).
+void on_train_losses(TrainProgress& p, int64_t first_iter, const std::vector<double>& losses);
+// A validation pass after update p.iter gave `loss`: into the history, and the best so far.
+void on_validation(TrainProgress& p, double loss);
+
+}  // namespace charnn
