@@ -1,7 +1,7 @@
-// sweep/spec: a sweep spec as `charnn sweep plan` reads it: parse_sweep_spec,
-// then expand_trials (the trials it would plan). Both return or throw
-// charnn::Error. The spec sits in a scratch directory that also holds a
-// tinyshakespeare.yaml, so `base_config: tinyshakespeare.yaml` (the example
+// sweep/spec, sweep/expand: a sweep spec as `charnn sweep plan` reads it:
+// parse_sweep_spec, then expand_trials (the trials it would plan). Both return
+// or throw charnn::Error. The spec sits in a scratch directory that also holds
+// a tinyshakespeare.yaml, so `base_config: tinyshakespeare.yaml` (the example
 // specs' base) resolves like it does beside configs/.
 //
 // expand_trials builds every trial: a spec within the limit (kMaxTrials) may
@@ -13,6 +13,7 @@
 #include <string>
 
 #include "fuzz_common.h"
+#include "sweep/expand.h"
 #include "sweep/spec.h"
 
 using namespace charnn;
