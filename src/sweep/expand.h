@@ -17,7 +17,8 @@ struct Trial {
   TrainConfig config;
 };
 
-// A grid of more than kMaxTrials trials is refused before anything is built.
+// `spec` as parse_sweep_spec returns it: its size is within kMaxTrials (the
+// loader counted it before anything was built; nothing here counts again).
 // A trial without `data` (in base or swept) is an error naming the spec.
 std::vector<Trial> expand_trials(const SweepSpec& spec);
 

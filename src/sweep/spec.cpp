@@ -311,8 +311,11 @@ SweepParameter load_parameter(const SweepSpec& s, const YAML::Node& key, const Y
   return p;
 }
 
-// The size of a grid is known before it is expanded: a product of list
-// lengths. In long double: exact far beyond the limit, and no overflow.
+// The one place the size of a grid is checked against kMaxTrials (expand_trials
+// relies on it): the product of the list lengths, known before any trial is
+// built. In long double: exact far beyond the limit, and no overflow, as each
+// option is swept at most once. (A random search's `trials` is checked where
+// it is read.)
 void check_grid_size(const SweepSpec& s) {
   if (s.method != SweepMethod::grid) return;
   long double n = 1;

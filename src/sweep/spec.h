@@ -6,7 +6,8 @@
 //   sweep/plan.h    writing the sweep directory (its layout: sweep/layout.h)
 // Contract: a SweepSpec that parse_sweep_spec returns has only values its options
 // accept (range ends included), only paths a sweep may name, and at most
-// kMaxTrials trials.
+// kMaxTrials trials; the code after the loader relies on the last and does not
+// count again.
 // Swept values are data: they are written into YAML files, never into a shell
 // command line.
 #pragma once
@@ -62,7 +63,9 @@ struct SweepSpec {
   SlurmResources slurm;
 };
 
-// The most trials a sweep may have; trial ids are 0 .. kMaxTrials - 1.
+// The most trials a sweep may have; trial ids are 0 .. kMaxTrials - 1. The
+// loader enforces it, once: `trials` of a random search, the product of the
+// list lengths of a grid (counted before anything is built).
 constexpr int64_t kMaxTrials = 100000;
 
 // Reads and checks a spec: every error is one line naming file:line, key,
