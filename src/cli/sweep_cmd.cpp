@@ -7,7 +7,9 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "sweep/layout.h"
 #include "sweep/local.h"
+#include "sweep/plan.h"
 #include "sweep/results.h"
 #include "sweep/spec.h"
 #include "util/fsutil.h"

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "sweep/layout.h"
 #include "sweep/results.h"
-#include "sweep/spec.h"
 #include "sweep/trial_status.h"
 #include "util/log.h"
 #include "util/process.h"

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "sweep/layout.h"
 #include "sweep/spec.h"
 #include "sweep/trial_status.h"
 #include "train/checkpoint_name.h"

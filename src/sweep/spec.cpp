@@ -3,22 +3,16 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <climits>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <optional>
-#include <random>
 #include <regex>
 #include <set>
-#include <sstream>
+#include <variant>
 
-#include "sweep/sbatch_template.h"
-#include "sweep/trial_status.h"
-#include "util/csv.h"
+#include "sweep/expand.h"
 #include "util/fsutil.h"
 #include "util/number.h"
 #include "util/status.h"
@@ -40,6 +34,20 @@ const char* to_string(ParamKind k) {
 }
 
 const char* to_string(SweepMethod m) { return m == SweepMethod::grid ? "grid" : "random"; }
+
+// The inputs a trial reads. A relative one is relative to the spec's folder,
+// like base_config: a spec finds the same corpus wherever it is planned from.
+std::string TrainConfig::*input_path_field(const std::string& key) {
+  if (key == "data") return &TrainConfig::data;
+  if (key == "vocab") return &TrainConfig::vocab;
+  if (key == "init_from") return &TrainConfig::init_from;
+  return nullptr;
+}
+
+std::string against_spec(const SweepSpec& s, const std::string& path) {
+  if (path.empty() || fs::path(path).is_absolute()) return path;
+  return (fs::path(s.path).parent_path() / path).string();
+}
 
 namespace {
 
@@ -86,12 +94,6 @@ int64_t whole(const SweepSpec& s, const YAML::Node& n, const std::string& what, 
   return *v;
 }
 
-std::string format_number(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
-
 // "a, b or c", for the "expected ..." half of a message.
 std::string one_of(const std::vector<std::string>& words) {
   std::string out;
@@ -133,20 +135,6 @@ void check_path_value(const std::string& file_line, const std::string& key, cons
         fail(file_line, ": ", key, " = ", charnn::quoted(value), ": relative paths may not contain '..' "
              "(give an absolute path to point outside)");
   }
-}
-
-// The inputs a trial reads. A relative one is relative to the spec's folder,
-// like base_config: a spec finds the same corpus wherever it is planned from.
-std::string TrainConfig::*input_path_field(const std::string& key) {
-  if (key == "data") return &TrainConfig::data;
-  if (key == "vocab") return &TrainConfig::vocab;
-  if (key == "init_from") return &TrainConfig::init_from;
-  return nullptr;
-}
-
-std::string against_spec(const SweepSpec& s, const std::string& path) {
-  if (path.empty() || fs::path(path).is_absolute()) return path;
-  return (fs::path(s.path).parent_path() / path).string();
 }
 
 // The canonical option name ("init-from" -> "init_from"), or "" for none.
@@ -262,7 +250,7 @@ void load_range(const SweepSpec& s, SweepParameter& p, const YAML::Node& arg) {
     fail(where(s, arg), ": ", kind, ": low ", p.lo, ", expected low > 0 (uniform in log space)");
   if (p.kind == ParamKind::int_uniform) {
     // The ends are the whole numbers that can be drawn, checked as integers
-    // ("1000000", not the "1e+06" of format_number).
+    // ("1000000", not the "1e+06" of format_drawn_number).
     const std::optional<int64_t> lo = whole_number(std::ceil(p.lo)), hi = whole_number(std::floor(p.hi));
     if (!lo || !hi) fail(where(s, arg), ": ", kind, ": [", p.lo, ", ", p.hi, "], expected both ends within 64-bit integers");
     if (*lo > *hi)
@@ -274,8 +262,8 @@ void load_range(const SweepSpec& s, SweepParameter& p, const YAML::Node& arg) {
   if (is_integer_option(p.key))
     fail(where(s, arg), ": ", kind, ": ", p.key, " takes whole numbers, expected {int_uniform: [low, high]}");
   // Both ends must be valid values: a draw can come arbitrarily close to either.
-  check_value(s, arg[0], p.key, format_number(p.lo));
-  check_value(s, arg[1], p.key, format_number(p.hi));
+  check_value(s, arg[0], p.key, format_drawn_number(p.lo));
+  check_value(s, arg[1], p.key, format_drawn_number(p.hi));
 }
 
 // {distribution: [...]}: random search only.
@@ -323,6 +311,27 @@ SweepParameter load_parameter(const SweepSpec& s, const YAML::Node& key, const Y
   return p;
 }
 
+// The one place the size of a grid is checked against kMaxTrials (expand_trials
+// relies on it): the product of the list lengths, known before any trial is
+// built. In long double: exact far beyond the limit, and no overflow, as each
+// option is swept at most once. (A random search's `trials` is checked where
+// it is read.)
+void check_grid_size(const SweepSpec& s) {
+  if (s.method != SweepMethod::grid) return;
+  long double n = 1;
+  std::string sizes;
+  for (const auto& p : s.parameters) {
+    sizes += cat(sizes.empty() ? "" : " x ", p.values.size());
+    n *= static_cast<long double>(p.values.size());
+  }
+  if (n > static_cast<long double>(kMaxTrials)) {
+    char total[64];
+    std::snprintf(total, sizeof total, "%.0Lf", n);
+    fail(s.path, ": sweep.parameters: a grid of ", sizes, " = ", total, " trials, expected at most ", kMaxTrials,
+         "; reduce the lists or use method random");
+  }
+}
+
 void load_sweep(SweepSpec& s, const YAML::Node& sw) {
   if (!sw || !sw.IsMap()) fail(s.path, ": missing 'sweep:' mapping (method, parameters, ...)");
   check_known_keys(s, sw, "unknown sweep key", {"method", "parameters", "trials", "seed", "metric"});
@@ -335,22 +344,7 @@ void load_sweep(SweepSpec& s, const YAML::Node& sw) {
       if (q.key == p.key) fail(where(s, it->first), ": ", p.key, ": swept twice; expected each option once");
     s.parameters.push_back(std::move(p));
   }
-  // The size of a grid is known before it is expanded: a product of list
-  // lengths, stopped as soon as it passes the limit (no overflow, no allocation).
-  if (s.method == SweepMethod::grid) {
-    long double n = 1;  // exact far beyond the limit, and no overflow
-    std::string sizes;
-    for (const auto& p : s.parameters) {
-      sizes += cat(sizes.empty() ? "" : " x ", p.values.size());
-      n *= static_cast<long double>(p.values.size());
-    }
-    if (n > static_cast<long double>(kMaxTrials)) {
-      char total[64];
-      std::snprintf(total, sizeof total, "%.0Lf", n);
-      fail(s.path, ": sweep.parameters: a grid of ", sizes, " = ", total, " trials, expected at most ", kMaxTrials,
-           "; reduce the lists or use method random");
-    }
-  }
+  check_grid_size(s);
 }
 
 // --- slurm ---
@@ -399,55 +393,6 @@ void load_slurm(SweepSpec& s, const YAML::Node& sl) {
     set_slurm(s, s.slurm, it->first.Scalar(), it->second, where(s, it->first));
 }
 
-// --- expanding trials ---
-
-using Combo = std::vector<std::pair<std::string, std::string>>;  // swept key -> value, in spec order
-
-std::vector<Combo> grid_combos(const SweepSpec& s) {
-  std::vector<Combo> combos = {{}};
-  for (const auto& p : s.parameters) {
-    std::vector<Combo> next;
-    for (const auto& c : combos)
-      for (const auto& v : p.values) {
-        auto e = c;
-        e.emplace_back(p.key, v);
-        next.push_back(std::move(e));
-      }
-    combos = std::move(next);
-  }
-  return combos;
-}
-
-std::string draw(const SweepParameter& p, std::mt19937_64& rng) {
-  switch (p.kind) {
-    case ParamKind::list:
-    case ParamKind::choice:
-    case ParamKind::fixed:
-      return p.values[std::uniform_int_distribution<size_t>(0, p.values.size() - 1)(rng)];
-    case ParamKind::uniform:
-      return format_number(std::uniform_real_distribution<double>(p.lo, p.hi)(rng));
-    case ParamKind::log_uniform:
-      return format_number(std::exp(std::uniform_real_distribution<double>(std::log(p.lo), std::log(p.hi))(rng)));
-    case ParamKind::int_uniform:
-      break;
-  }
-  return std::to_string(std::uniform_int_distribution<int64_t>(static_cast<int64_t>(std::ceil(p.lo)),
-                                                                static_cast<int64_t>(std::floor(p.hi)))(rng));
-}
-
-// One generator for the whole sweep, drawn trial by trial and parameter by
-// parameter in spec order: the same spec and seed give the same trials.
-std::vector<Combo> random_combos(const SweepSpec& s) {
-  std::vector<Combo> combos;
-  std::mt19937_64 rng(s.seed);
-  for (int64_t t = 0; t < s.trials; ++t) {
-    Combo c;
-    for (const auto& p : s.parameters) c.emplace_back(p.key, draw(p, rng));
-    combos.push_back(std::move(c));
-  }
-  return combos;
-}
-
 }  // namespace
 
 SweepSpec load_sweep_spec(const std::string& path) {
@@ -481,153 +426,6 @@ SlurmResources planned_resources(const std::string& sweep_dir) {
       if (const YAML::Node sl = root["slurm"]) load_slurm(s, sl);
   });
   return s.slurm;
-}
-
-std::vector<Trial> expand_trials(const SweepSpec& s) {
-  if (s.method == SweepMethod::grid) {  // counted before a trial is built: a few long lists exceed any memory
-    int64_t n = 1;
-    for (const auto& p : s.parameters) {
-      const int64_t k = static_cast<int64_t>(std::min<size_t>(p.values.size(), kMaxTrials + 1));
-      n = std::min(n * k, kMaxTrials + 1);  // saturates: both factors are at most kMaxTrials + 1
-    }
-    if (n > kMaxTrials) fail(s.path, ": more than ", kMaxTrials, " trials; reduce the grid");
-  }
-  const std::vector<Combo> combos = s.method == SweepMethod::grid ? grid_combos(s) : random_combos(s);
-  std::vector<Trial> trials;
-  for (size_t i = 0; i < combos.size(); ++i) {
-    Trial t;
-    t.id = static_cast<int>(i);
-    t.values = combos[i];  // as given: trials.csv shows what the spec said
-    t.config = s.base;
-    for (const auto& [k, v] : t.values)
-      set_option(t.config, k, input_path_field(k) ? against_spec(s, v) : v, cat(s.path, " (trial ", i, ")"));
-    if (t.config.data.empty()) fail(s.path, ": no 'data' in base (the corpus every trial trains on)");
-    trials.push_back(std::move(t));
-  }
-  if (trials.size() > static_cast<size_t>(kMaxTrials)) fail(s.path, ": ", trials.size(), " trials; reduce the grid");
-  return trials;
-}
-
-std::string trial_dir(const std::string& sweep_dir, int id) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d", id);
-  return sweep_dir + "/trials/" + buf;
-}
-
-bool is_sweep_dir(const std::string& dir) { return path_exists(dir + "/trials.csv"); }
-
-static std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-static std::string render_sbatch(const SweepSpec& s, const std::string& dir, size_t n_trials, const std::string& charnn) {
-  std::string extra;
-  if (!s.slurm.partition.empty()) extra += "#SBATCH --partition=" + s.slurm.partition + "\n";
-  if (!s.slurm.account.empty()) extra += "#SBATCH --account=" + s.slurm.account + "\n";
-  if (s.slurm.gpus_per_node > 0) extra += cat("#SBATCH --gpus-per-node=", s.slurm.gpus_per_node, "\n");
-  std::string launch =
-      s.slurm.launcher == Launcher::srun
-          ? cat("srun --mpi=pmix --ntasks=", s.slurm.ranks, " --cpu-bind=cores")
-          : cat("mpirun -np ", s.slurm.ranks, " --bind-to none");
-  const std::string abs_dir = fs::absolute(dir).lexically_normal().string();
-  std::string out = kSweepSbatchTemplate;
-  auto sub = [&](const std::string& key, const std::string& value) {
-    for (size_t pos; (pos = out.find(key)) != std::string::npos;) out.replace(pos, key.size(), value);
-  };
-  sub("{{NAME}}", s.name);
-  sub("{{LAST}}", std::to_string(n_trials - 1));
-  sub("{{MAX_CONCURRENT}}", std::to_string(s.slurm.max_concurrent));
-  sub("{{NODES}}", std::to_string(s.slurm.nodes));
-  sub("{{RANKS}}", std::to_string(s.slurm.ranks));
-  sub("{{CPUS_PER_TASK}}", std::to_string(s.slurm.cpus_per_task));
-  sub("{{TIME}}", s.slurm.time);
-  sub("{{EXTRA_SBATCH}}", extra);
-  sub("{{LOG_DIR}}", abs_dir + "/logs");
-  sub("{{SWEEP_DIR}}", shell_quote(abs_dir));
-  sub("{{CHARNN}}", shell_quote(charnn));
-  sub("{{LAUNCH}}", launch);
-  return out;
-}
-
-namespace {
-// Writes the plan's files under `out` (the sweep directory, or the hidden
-// temporary one a new plan is built in); their contents name `opt.dir`.
-void write_plan(const SweepSpec& s, const PlanOptions& opt, const std::vector<Trial>& trials, const std::string& out) {
-  make_dirs(out + "/trials");
-  make_dirs(out + "/logs");
-  std::string csv = "id";
-  for (const auto& p : s.parameters) csv += "," + csv_field(p.key);
-  csv += "\n";
-  for (const auto& t : trials) {
-    const std::string td = trial_dir(opt.dir, t.id);
-    const TrialStatus st = read_trial_status(td);
-    csv += std::to_string(t.id);
-    for (const auto& kv : t.values) csv += "," + csv_field(kv.second);
-    csv += "\n";
-    if (st.status == TrialState::done || st.status == TrialState::running) continue;  // never clobber a finished or live trial
-    const std::string written = trial_dir(out, t.id);
-    make_dirs(written);
-    TrainConfig c = t.config;
-    c.checkpoint_dir = td;
-    // Array tasks start in another directory: every input path goes in absolute.
-    c.data = fs::absolute(c.data).lexically_normal().string();
-    if (!c.vocab.empty()) c.vocab = fs::absolute(c.vocab).lexically_normal().string();
-    if (!c.init_from.empty()) c.init_from = fs::absolute(c.init_from).lexically_normal().string();
-    write_file_atomic(written + "/config.yaml", to_yaml(c));
-  }
-  write_file_atomic(out + "/trials.csv", csv);
-  write_file_atomic(out + "/sweep.yaml", read_file(s.path));
-  write_file_atomic(out + "/sweep.sbatch", render_sbatch(s, opt.dir, trials.size(), opt.charnn_path));
-}
-// What a plan reads, against what it writes: all of it before the first write.
-void check_plan_outputs(const SweepSpec& s, const PlanOptions& opt, const std::vector<Trial>& trials) {
-  std::vector<std::string> inputs = {s.path, s.base_config, s.base.data, s.base.vocab, s.base.init_from};
-  for (const auto& t : trials)
-    for (const auto& [k, v] : t.values)
-      if (input_path_field(k)) inputs.push_back(t.config.*input_path_field(k));
-  check_output_path({opt.dir, "--dir", "sweep directory", OutputKind::Directory}, inputs);
-  if (!path_exists(opt.dir)) return;
-  if (!opt.force) fail(opt.dir, ": exists; pass --force to re-plan (finished and running trials are kept)");
-  std::error_code ec;
-  if (!is_sweep_dir(opt.dir) && !fs::is_empty(opt.dir, ec))
-    fail(opt.dir, ": exists and is not a sweep directory (no trials.csv); refusing to plan into it, even with "
-         "--force: choose a new directory");
-  std::vector<std::string> outputs = {opt.dir + "/trials.csv", opt.dir + "/sweep.sbatch"};
-  if (!same_file(opt.dir + "/sweep.yaml", s.path)) outputs.push_back(opt.dir + "/sweep.yaml");  // else: the same bytes again
-  for (const auto& t : trials) outputs.push_back(trial_dir(opt.dir, t.id) + "/config.yaml");
-  for (const auto& o : outputs)
-    for (const auto& in : inputs)
-      if (!in.empty() && same_file(o, in))
-        fail(opt.dir, ": re-planning would overwrite ", o, ", which is the input ", in, "; plan into a new directory");
-}
-}  // namespace
-
-std::vector<Trial> plan_sweep(const SweepSpec& s, const PlanOptions& opt) {
-  std::vector<Trial> trials = expand_trials(s);
-  if (opt.dir.find('\'') != std::string::npos || opt.dir.find('\n') != std::string::npos)
-    fail(opt.dir, ": sweep directory names may not contain quotes or newlines");
-  check_plan_outputs(s, opt, trials);
-  const bool fresh = !path_exists(opt.dir);
-  if (!fresh) {  // re-plan in place: each file whole, the trials that ran kept
-    write_plan(s, opt, trials, opt.dir);
-    return trials;
-  }
-  // A new plan is built in a hidden sibling and renamed into place whole: a
-  // failure (a full disk) leaves no half-planned sweep behind.
-  fs::path final_dir = fs::path(opt.dir).lexically_normal();
-  if (final_dir.filename().empty()) final_dir = final_dir.parent_path();  // "runs/sweep/"
-  const std::string tmp = temp_path_for(final_dir.string());
-  try {
-    write_plan(s, opt, trials, tmp);
-    if (::rename(tmp.c_str(), final_dir.c_str()) != 0)
-      fail(opt.dir, ": cannot rename the planned sweep into place: ", std::strerror(errno));
-  } catch (...) {
-    remove_tree(tmp);
-    throw;
-  }
-  return trials;
 }
 
 }  // namespace charnn

@@ -1,10 +1,13 @@
-// Hyperparameter sweeps: the spec (a base train config + what to vary + Slurm
-// resources), the trials it expands to, and planning a sweep directory:
-//   DIR/sweep.yaml            the spec, as given
-//   DIR/trials.csv            id, then one column per swept parameter
-//   DIR/trials/0000/config.yaml  a complete train config per trial
-//   DIR/sweep.sbatch          Slurm job array, one task per trial
-//   DIR/logs/                 per-task output
+// Hyperparameter sweeps, the spec: a base train config, what to vary and the
+// Slurm resources of one trial, read from YAML and checked whole. This file owns
+// the spec's types and its loader; what is built from a spec lives beside it:
+//   sweep/expand.h  the trials a spec expands to (grid or random)
+//   sweep/sbatch.h  the Slurm job-array script
+//   sweep/plan.h    writing the sweep directory (its layout: sweep/layout.h)
+// Contract: a SweepSpec that parse_sweep_spec returns has only values its options
+// accept (range ends included), only paths a sweep may name, and at most
+// kMaxTrials trials; the code after the loader relies on the last and does not
+// count again.
 // Swept values are data: they are written into YAML files, never into a shell
 // command line.
 #pragma once
@@ -12,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "sweep/layout.h"  // for the includers that predate it (src/viz/report.cpp: is_sweep_dir)
 #include "train/options.h"
 
 namespace charnn {
@@ -59,14 +63,10 @@ struct SweepSpec {
   SlurmResources slurm;
 };
 
-// The most trials a sweep may have; trial ids are 0 .. kMaxTrials - 1.
+// The most trials a sweep may have; trial ids are 0 .. kMaxTrials - 1. The
+// loader enforces it, once: `trials` of a random search, the product of the
+// list lengths of a grid (counted before anything is built).
 constexpr int64_t kMaxTrials = 100000;
-
-struct Trial {
-  int id = 0;
-  std::vector<std::pair<std::string, std::string>> values;  // swept key -> value, in spec order
-  TrainConfig config;
-};
 
 // Reads and checks a spec: every error is one line naming file:line, key,
 // value and what is expected. Relative `base_config`, `data`, `vocab` and
@@ -75,24 +75,14 @@ SweepSpec load_sweep_spec(const std::string& path);
 // The same from the spec's text; `path` names it in messages and anchors its
 // relative paths (load_sweep_spec reads the file and calls this).
 SweepSpec parse_sweep_spec(const std::string& text, const std::string& path);
-// Grid: the cartesian product of the lists, the last parameter varying fastest.
-// Random: `trials` draws from a generator seeded with `seed`.
-std::vector<Trial> expand_trials(const SweepSpec& spec);
 // The resources of an already planned sweep (its DIR/sweep.yaml copy).
 SlurmResources planned_resources(const std::string& sweep_dir);
 
-struct PlanOptions {
-  std::string dir;
-  bool force = false;
-  std::string charnn_path;  // the binary the array tasks run
-};
-// Writes the sweep directory. Refuses an existing one without `force`; with it,
-// only a sweep directory (or an empty one) is re-planned, and trials that are
-// running or done are left untouched. Nothing it writes may be a file the spec
-// reads (util/fsutil.h check_output_path); all of it is checked first.
-std::vector<Trial> plan_sweep(const SweepSpec& spec, const PlanOptions& opt);
-
-std::string trial_dir(const std::string& sweep_dir, int id);  // DIR/trials/0007
-bool is_sweep_dir(const std::string& dir);
+// The inputs a trial reads (data, vocab, init_from): their field in a
+// TrainConfig, or nullptr for any other option.
+std::string TrainConfig::*input_path_field(const std::string& key);
+// A path as the spec gives it, as a path from here: a relative one is relative
+// to the spec's folder ("" stays "").
+std::string against_spec(const SweepSpec& s, const std::string& path);
 
 }  // namespace charnn

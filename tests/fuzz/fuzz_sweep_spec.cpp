@@ -1,18 +1,20 @@
-// sweep/spec: a sweep spec as `charnn sweep plan` reads it: parse_sweep_spec,
-// then expand_trials (the trials it would plan). Both return or throw
-// charnn::Error. The spec sits in a scratch directory that also holds a
-// tinyshakespeare.yaml, so `base_config: tinyshakespeare.yaml` (the example
+// sweep/spec, sweep/expand: a sweep spec as `charnn sweep plan` reads it:
+// parse_sweep_spec, then expand_trials (the trials it would plan). Both return
+// or throw charnn::Error. The spec sits in a scratch directory that also holds
+// a tinyshakespeare.yaml, so `base_config: tinyshakespeare.yaml` (the example
 // specs' base) resolves like it does beside configs/.
 //
-// expand_trials builds every trial: a spec within the limit (kMaxTrials) may
-// legitimately take seconds under ASan, which is not a finding. So trials are
-// expanded for specs of at most kExpandAtMost trials, and for those over the
-// limit (which must be refused before anything is built).
+// The loader is the one place the trial limit (kMaxTrials) is checked, before
+// anything is built: a spec it accepts with more trials is a finding.
+// expand_trials builds every trial: a spec within the limit may legitimately
+// take seconds under ASan, which is not a finding. So trials are expanded for
+// specs of at most kExpandAtMost trials.
 #include <algorithm>
 #include <cstdint>
 #include <string>
 
 #include "fuzz_common.h"
+#include "sweep/expand.h"
 #include "sweep/spec.h"
 
 using namespace charnn;
@@ -55,6 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   SweepSpec spec;
   if (!fuzz::returns_or_throws_error([&] { spec = parse_sweep_spec(text, spec_path); })) return 0;
   const int64_t n = planned_trials(spec);
-  if (n <= kExpandAtMost || n > kMaxTrials) fuzz::returns_or_throws_error([&] { expand_trials(spec); });
+  fuzz::expect(n <= kMaxTrials, "parse_sweep_spec accepted a spec of more than kMaxTrials trials");
+  if (n <= kExpandAtMost) fuzz::returns_or_throws_error([&] { expand_trials(spec); });
   return 0;
 }

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "fuzz_common.h"
+#include "sweep/layout.h"
 #include "sweep/results.h"
-#include "sweep/spec.h"
 #include "util/csv.h"
 
 using namespace charnn;

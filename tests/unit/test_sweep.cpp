@@ -1,5 +1,6 @@
 // Sweep specs (src/sweep/spec.h): loading and checking a spec, expanding it into
-// trials, and the `sweep table` rows (src/sweep/results.h). Specs are written
+// trials (expand.h), planning a sweep directory (plan.h), and the
+// `sweep table` rows (src/sweep/results.h). Specs are written
 // into a temporary directory, as a user would write them.
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -13,6 +14,8 @@
 #include <sstream>
 
 #include "helpers.h"
+#include "sweep/expand.h"
+#include "sweep/plan.h"
 #include "sweep/results.h"
 #include "sweep/spec.h"
 #include "sweep/trial_status.h"
