@@ -306,7 +306,7 @@ TrainOutcome train(TrainConfig cfg) {
       r.prog.chars_per_sec = elapsed > 0 ? r.chars_per_iter() * window.iters / elapsed : 0;
       if (r.lead)
         display.update({r.prog.iter, r.total_iters, r.epoch(), s.loss, lr, s.grad_norm, r.prog.chars_per_sec,
-                        seconds_since(r.t_start)});
+                        r.total_wall(), r.cfg.max_seconds});
       if (schedule.log(r.prog.iter)) log_train(r, dir, window, s, lr);  // the line itself: rank 0's RunDir
       if (s.stop) {
         log::info("stop requested (signal) at iteration {}; writing a checkpoint", r.prog.iter);

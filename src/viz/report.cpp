@@ -13,6 +13,8 @@
 #include "util/progress.h"
 #include "util/status.h"
 #include "viz/html.h"
+#include "viz/report_css.h"  // generated from src/viz/report.css (cmake/EmbedText.cmake)
+#include "viz/report_js.h"   // generated from src/viz/report.js
 #include "viz/svg.h"
 
 namespace fs = std::filesystem;
@@ -325,161 +327,6 @@ std::string sweep_body(const ReportData& d) {
   return out;
 }
 
-const char* kCss =
-    ".meta{color:#666;margin:-6px 0 8px}.note{color:#555}"
-    ".banner{padding:8px 12px;border-radius:4px;margin:8px 0 10px}"
-    ".banner.inprogress{background:#fff4d6;border:1px solid #e6b44c}"
-    ".banner.finished{background:#e9f6ec;border:1px solid #9fd5a9}"
-    ".controls{display:inline-block;margin:4px 0 4px;cursor:pointer}body:not(.js) .controls{display:none}"
-    ".row{display:flex;flex-wrap:wrap}"
-    "table.kv th{background:none;color:#666;font-weight:normal;padding-right:16px}"
-    "#trials th{cursor:pointer;user-select:none;white-space:nowrap}"
-    "#trials th[aria-sort=ascending]::after{content:' \\25B2';font-size:10px}"
-    "#trials th[aria-sort=descending]::after{content:' \\25BC';font-size:10px}"
-    "#trials .num{text-align:right;font-variant-numeric:tabular-nums}"
-    "#trials tbody tr{cursor:pointer}#trials tbody tr:hover{background:#eef4ff}"
-    "#trials tr.best{background:#fff1a8;font-weight:600}"
-    "#trials td.ckpt{max-width:22em;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;direction:rtl;"
-    "text-align:left}"
-    ".chart .trial{stroke-opacity:.55}.chart .trial.best{stroke-opacity:1}.chart .markers.trial{fill-opacity:.6}"
-    ".chart .markers.bestpt circle{r:5px;fill:none;stroke:#111;stroke-width:2}"
-    ".tablewrap{overflow-x:auto;max-width:100%}"
-    "details.trial{border:1px solid #ddd;border-radius:4px;margin:6px 0;padding:4px 12px}"
-    "details.trial>summary{cursor:pointer;padding:2px 0}details.trial.best{border-color:#e6b44c}"
-    ".badge{background:#ffd54f;border-radius:3px;padding:0 5px;font-size:12px;font-weight:600}"
-    "details.config>summary{cursor:pointer;margin:6px 0}"
-    "pre.config{max-height:420px;overflow:auto;background:#f7f7f7;padding:8px 12px;margin:4px 0}"
-    ".tabbar{margin:4px 0 8px}.tab{font:inherit;border:1px solid #ccc;background:#f4f4f4;padding:3px 10px;"
-    "margin-right:4px;border-radius:4px;cursor:pointer}.tab.active{background:#1f77b4;color:#fff;border-color:#1f77b4}"
-    "body:not(.js) .tabbar{display:none}.js .panel-title{display:none}.js .tabpanel:not(.active){display:none}"
-    ".tabpanel{display:grid;grid-template-columns:repeat(auto-fill,minmax(440px,1fr));gap:4px 16px}"
-    ".panel-title{grid-column:1/-1;margin:6px 0 0}"
-    ".sample{margin:0 0 10px;min-width:0}.sample .it{color:#555;font-size:12px}"
-    ".sample pre{white-space:pre-wrap;background:#f7f7f7;border-left:3px solid #ccc;padding:6px 10px;margin:2px 0;"
-    "max-width:100ch;overflow-x:auto}";
-
-// Sorting, tabs, the log axis and opening a trial; the hash names a view
-// (report.h). Sorting from the hash clicks the header, so it runs the same code
-// as a user's click.
-const char* kScript = R"JS((function () {
-  'use strict';
-  var body = document.body;
-  body.classList.add('js');
-  function each(list, fn) { Array.prototype.forEach.call(list, fn); }
-  function params() {
-    var out = {};
-    location.hash.replace(/^#/, '').split('&').forEach(function (p) {
-      if (!p) return;
-      var i = p.indexOf('=');
-      out[decodeURIComponent(i < 0 ? p : p.slice(0, i))] = i < 0 ? null : decodeURIComponent(p.slice(i + 1));
-    });
-    return out;
-  }
-  function hashOf(p) {
-    return Object.keys(p).map(function (k) {
-      return encodeURIComponent(k) + (p[k] === null ? '' : '=' + encodeURIComponent(p[k]));
-    }).join('&');
-  }
-  function setParam(k, v) {  // records a view in the hash without navigating
-    var p = params();
-    if (v === undefined) delete p[k]; else p[k] = v;
-    try { history.replaceState(null, '', '#' + hashOf(p)); } catch (e) {}
-  }
-  function open(id) {  // a view's params stay; the element to open replaces the last one
-    var p = params();
-    Object.keys(p).forEach(function (k) { if (p[k] === null) delete p[k]; });
-    p[id] = null;
-    location.hash = hashOf(p);
-  }
-  var logx = document.getElementById('logx');
-  function setLog(on) { body.classList.toggle('logx', on); if (logx) logx.checked = on; }
-  if (logx) logx.addEventListener('change', function () { setLog(logx.checked); setParam('logx', logx.checked ? '1' : undefined); });
-
-  var table = document.getElementById('trials');
-  function missing(v) { return v === '' || v === '-'; }
-  function key(tr, i) {
-    var td = tr.cells[i];
-    return td.hasAttribute('data-v') ? td.getAttribute('data-v') : td.textContent.trim();
-  }
-  function compare(a, b) {
-    var x = Number(a), y = Number(b);
-    if (!isNaN(x) && !isNaN(y)) return x - y;
-    return a.localeCompare(b, undefined, {numeric: true});
-  }
-  function sortBy(th) {  // ascending, or descending when it already is ascending; '-' cells last
-    var i = th.cellIndex, desc = th.getAttribute('aria-sort') === 'ascending';
-    var rows = Array.prototype.slice.call(table.tBodies[0].rows);
-    rows.sort(function (r1, r2) {
-      var a = key(r1, i), b = key(r2, i);
-      if (missing(a) || missing(b)) return missing(a) === missing(b) ? 0 : missing(a) ? 1 : -1;
-      return desc ? compare(b, a) : compare(a, b);
-    });
-    rows.forEach(function (r) { table.tBodies[0].appendChild(r); });
-    each(table.tHead.rows[0].cells, function (h) { h.removeAttribute('aria-sort'); });
-    th.setAttribute('aria-sort', desc ? 'descending' : 'ascending');
-    return desc;
-  }
-  if (table) {
-    each(table.tHead.rows[0].cells, function (th) {
-      th.addEventListener('click', function () {
-        setParam('sort', (sortBy(th) ? '-' : '') + th.getAttribute('data-key'));
-      });
-    });
-    each(table.tBodies[0].rows, function (tr) {
-      tr.addEventListener('click', function () { open(tr.getAttribute('data-target')); });
-    });
-  }
-  function sortFromHash(spec) {
-    var desc = spec.charAt(0) === '-', name = desc ? spec.slice(1) : spec;
-    if (!table) return;
-    each(table.tHead.rows[0].cells, function (th) {
-      if (th.getAttribute('data-key') !== name) return;
-      th.setAttribute('aria-sort', desc ? 'ascending' : 'none');
-      th.click();
-    });
-  }
-  document.addEventListener('click', function (ev) {
-    var a = ev.target.closest ? ev.target.closest('a[href^="#trial-"]') : null;
-    if (!a) return;
-    ev.preventDefault();
-    ev.stopPropagation();
-    open(a.getAttribute('href').slice(1));
-  }, true);
-
-  function showTab(box, temp) {
-    var found = false;
-    each(box.querySelectorAll('.tab'), function (b) { found = found || b.getAttribute('data-temp') === temp; });
-    if (!found) return;
-    each(box.querySelectorAll('.tab, .tabpanel'), function (el) {
-      el.classList.toggle('active', el.getAttribute('data-temp') === temp);
-    });
-  }
-  each(document.querySelectorAll('.samples'), function (box) {
-    each(box.querySelectorAll('.tab'), function (b) {
-      b.addEventListener('click', function () {
-        var t = b.getAttribute('data-temp');
-        each(document.querySelectorAll('.samples'), function (x) { showTab(x, t); });
-        setParam('temp', t);
-      });
-    });
-  });
-
-  function apply() {
-    var p = params();
-    setLog('logx' in p && p.logx !== '0');
-    if (p.sort) sortFromHash(p.sort);
-    if (p.temp) each(document.querySelectorAll('.samples'), function (box) { showTab(box, p.temp); });
-    Object.keys(p).forEach(function (k) {
-      var el = p[k] === null ? document.getElementById(k) : null;
-      if (!el) return;
-      if (el.tagName === 'DETAILS') el.open = true;
-      el.scrollIntoView();
-    });
-  }
-  window.addEventListener('hashchange', apply);
-  apply();
-})();)JS";
-
 }  // namespace
 
 ReportData load(const std::string& dir) {
@@ -504,13 +351,16 @@ ReportData load(const std::string& dir) {
 std::string render(const ReportData& d) {
   html::Page page;
   page.title = cat("charnn report: ", d.dir);
-  page.css = std::string(svg::css()) + kCss;
+  page.css = std::string(svg::css()) + kReportCss;
   if (d.sweep) {
     page.body = sweep_body(d);
   } else {
     page.body = header_html(d) + "<h2>Summary</h2>" + run_body(d.runs.at(0), "", "h2");
   }
-  page.script = kScript;
+  // Sorting, tabs, the log axis and opening a trial; the hash names a view
+  // (report.h). Sorting from the hash clicks the header, so it runs the same
+  // code as a user's click.
+  page.script = kReportJs;
   page.generator = kGenerator;
   return html::render(page);
 }
