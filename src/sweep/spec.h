@@ -15,7 +15,6 @@
 #include <string>
 #include <vector>
 
-#include "sweep/layout.h"  // for the includers that predate it (src/viz/report.cpp: is_sweep_dir)
 #include "train/options.h"
 
 namespace charnn {

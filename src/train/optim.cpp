@@ -47,44 +47,59 @@ void guarded_update(const TrainConfig& cfg, OptimizerState& st, FlatParams& fp, 
     if (cfg.grad_clip_mode == ClipMode::Value) fp.grad.clamp_(-cfg.grad_clip, cfg.grad_clip);
     else fp.grad.mul_((cfg.grad_clip / (norm + 1e-6)).clamp_max(1.0));
   }
+  // Everything below works in place on the gradient (zeroed before the next
+  // backward) and on one scratch buffer, with float32 0-d coefficients: no
+  // allocation the size of the parameters per step, and every elementwise
+  // op on operands of one dtype. (On the CPU at 2x192 the update is about
+  // 1.5 ms of a 60 ms step; a GPU replays it inside the step's graph.)
   torch::Tensor& p = fp.data;
-  torch::Tensor g =
-      cfg.weight_decay > 0 && st.type != Optimizer::AdamW ? fp.grad.add(p, cfg.weight_decay) : fp.grad;
+  torch::Tensor& g = fp.grad;
+  if (!s.scratch.defined()) s.scratch = torch::empty_like(p);
+  torch::Tensor& w = s.scratch;
+  if (cfg.weight_decay > 0 && st.type != Optimizer::AdamW) g.add_(p, cfg.weight_decay);  // L2 in the gradient
   g.masked_fill_(ok.logical_not(), 0.0);  // NaN * 0 is NaN: zero it, don't scale it
-  torch::Tensor okf = ok.to(torch::kFloat32);
-  torch::Tensor lr = s.lr * okf;
-  s.step.add_(ok.to(torch::kFloat64));
-  // keep(d) = d when the step applies, 1 when it does not: moments stay put.
-  // In float64, as torch.optim's Python scalars: 1 - 0.999f is off by 5e-5.
-  torch::Tensor okd = ok.to(torch::kFloat64);
+  const torch::Tensor okd = ok.to(torch::kFloat64);
+  s.step.add_(okd);
+  const torch::Tensor neg_lr = -(s.lr * ok.to(torch::kFloat32));
+  // Coefficients in float64, then float32, as torch.optim's Python scalars
+  // (1 - 0.999f in float32 is off by 5e-5). keep(d) is d when the step
+  // applies and 1 when it does not: the moments stay put.
+  auto f32 = [](const torch::Tensor& t) { return t.to(torch::kFloat32); };
   auto keep = [&](double d) { return 1.0 - (1.0 - d) * okd; };
   switch (st.type) {
     case Optimizer::Adam:
     case Optimizer::AdamW: {
-      if (st.type == Optimizer::AdamW && cfg.weight_decay > 0) p.mul_(1.0 - lr * cfg.weight_decay);
-      torch::Tensor b1 = keep(cfg.beta1), b2 = keep(cfg.beta2);
-      st.m.mul_(b1).addcmul_(g, 1.0 - b1);
-      st.v.mul_(b2).addcmul_(g, g * (1.0 - b2));
-      // Bias corrections in float64, floored so that a skipped first step divides no zero by zero.
-      torch::Tensor bc1 = (1.0 - torch::pow(cfg.beta1, s.step)).clamp_min(1e-30);
-      torch::Tensor bc2 = (1.0 - torch::pow(cfg.beta2, s.step)).clamp_min(1e-30);
-      torch::Tensor denom = (st.v.sqrt() / bc2.sqrt().to(torch::kFloat32)).add_(cfg.eps);
-      p.sub_(st.m / denom * (lr / bc1.to(torch::kFloat32)));
+      if (st.type == Optimizer::AdamW && cfg.weight_decay > 0) p.mul_(1.0 + neg_lr * cfg.weight_decay);
+      const torch::Tensor b1 = keep(cfg.beta1), b2 = keep(cfg.beta2);
+      st.m.mul_(f32(b1)).addcmul_(g, f32(1.0 - b1));
+      at::mul_out(w, g, g);
+      st.v.mul_(f32(b2)).addcmul_(w, f32(1.0 - b2));
+      // Bias corrections floored so that a skipped first step divides no zero by zero.
+      const torch::Tensor bc1 = (1.0 - torch::pow(cfg.beta1, s.step)).clamp_min(1e-30);
+      const torch::Tensor bc2 = (1.0 - torch::pow(cfg.beta2, s.step)).clamp_min(1e-30);
+      at::sqrt_out(w, st.v);
+      w.mul_(f32(bc2.rsqrt())).add_(cfg.eps);  // sqrt(v / bc2) + eps
+      at::div_out(w, st.m, w);
+      p.addcmul_(w, neg_lr / f32(bc1));
       break;
     }
-    case Optimizer::RmsProp: {
-      torch::Tensor d = keep(cfg.decay_rate);
-      st.v.mul_(d).addcmul_(g, g * (1.0 - d));
-      p.sub_(g / st.v.sqrt().add_(cfg.eps) * lr);
+    case Optimizer::RmsProp: {  // char-rnn's optim.rmsprop = torch.optim.RMSprop with alpha = decay_rate
+      const torch::Tensor d = keep(cfg.decay_rate);
+      at::mul_out(w, g, g);
+      st.v.mul_(f32(d)).addcmul_(w, f32(1.0 - d));
+      at::sqrt_out(w, st.v);
+      w.add_(cfg.eps);
+      at::div_out(w, g, w);
+      p.addcmul_(w, neg_lr);
       break;
     }
     case Optimizer::Sgd:
       if (cfg.momentum > 0) {  // the first step copies the gradient into the buffer
-        torch::Tensor first = (s.step == 1.0).to(torch::kFloat32);
-        st.m.mul_(keep(cfg.momentum) * (1.0 - first * okf)).add_(g);
-        p.sub_(st.m * lr);
+        const torch::Tensor first = (s.step == 1.0).to(torch::kFloat64);
+        st.m.mul_(f32(keep(cfg.momentum) * (1.0 - first * okd))).add_(g);
+        p.addcmul_(st.m, neg_lr);
       } else {
-        p.sub_(g * lr);
+        p.addcmul_(g, neg_lr);
       }
       break;
   }

@@ -33,6 +33,7 @@ struct DeviceScalars {
   torch::Tensor iter;      // float64 []: updates attempted (the training iteration)
   torch::Tensor bad_iter;  // float64 []: first iteration whose loss or gradient was not finite; -1 none
   torch::Tensor out;       // float32 [2]: loss and gradient norm (before clipping) of the last step
+  torch::Tensor scratch;   // float32, the parameters' size: the update's work buffer (made on first use)
 };
 DeviceScalars make_device_scalars(const OptimizerState& st, int64_t iter, torch::Device device);
 
@@ -42,6 +43,7 @@ DeviceScalars make_device_scalars(const OptimizerState& st, int64_t iter, torch:
 // torch::optim). Guarded: a step whose loss or gradient norm is not finite,
 // and every step after it, changes neither weights nor optimizer state; the
 // host reads bad_iter when it next synchronises and stops the run there.
+// Works in place on fp.grad (clipped, weight decay added).
 void guarded_update(const TrainConfig& cfg, OptimizerState& st, FlatParams& fp, DeviceScalars& s,
                     const torch::Tensor& loss);
 

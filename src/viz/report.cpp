@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <map>
 
-#include "sweep/spec.h"
+#include "sweep/layout.h"
 #include "util/fsutil.h"
 #include "util/progress.h"
 #include "util/status.h"
