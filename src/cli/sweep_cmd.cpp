@@ -51,7 +51,7 @@ int sweep_plan(int argc, char** argv) {
   auto trials = plan_sweep(spec, {dir, force, self_path()});
   std::printf("%s: %zu trial(s) planned (%s); submit with 'charnn sweep submit %s' or run here with "
               "'charnn sweep run %s --local'\n",
-              dir.c_str(), trials.size(), to_string(spec.method), dir.c_str(), dir.c_str());
+              dir.c_str(), trials.size(), to_string(spec.method).c_str(), dir.c_str(), dir.c_str());
   return 0;
 }
 

@@ -27,11 +27,16 @@ namespace {
 // an input. (Resuming from a checkpoint in checkpoint_dir is what resume is for;
 // its retention is the run's own.)
 void check_train_paths(const TrainConfig& cfg) {
-  require_readable_file(cfg.data, "corpus cache (.h5)");
-  if (!cfg.vocab.empty()) require_readable_file(cfg.vocab, "torch-rnn vocabulary (.json)");
-  if (!cfg.init_from.empty()) require_readable_file(cfg.init_from, "checkpoint");
-  if (!cfg.resume.empty() && cfg.resume != "auto") require_readable_file(cfg.resume, "checkpoint");
-  const std::vector<std::string> inputs = {cfg.data, cfg.vocab, cfg.init_from};
+  // The files the options table marks as read must be there (data is never
+  // empty here: validate() asked for it); they are the run's inputs.
+  std::vector<std::string> inputs;
+  for (const OptionSpec& o : train_options()) {
+    if (o.rule.path != PathKind::InputFile && o.rule.path != PathKind::CheckpointOrAuto) continue;
+    const std::string& value = cfg.*std::get<std::string TrainConfig::*>(o.field);
+    if (o.rule.path == PathKind::InputFile) inputs.push_back(value);
+    const bool auto_resume = o.rule.path == PathKind::CheckpointOrAuto && value == "auto";
+    if (!value.empty() && !auto_resume) require_readable_file(value, o.rule.what);
+  }
   check_output_path({cfg.checkpoint_dir, "checkpoint_dir", "run directory", OutputKind::Directory}, inputs);
   // config.yaml is rewritten from the resolved config, which holds everything a
   // --config of that name said: reading it back is how a run dir is meant to be used.

@@ -59,13 +59,16 @@ std::string runtime_summary() {
   return s;
 }
 
-int resolve_device(const std::string& name, int local_rank, int local_size) {
-  if (name != "auto" && name != "cpu" && name != "cuda") fail("--device ", quoted(name), ": expected auto, cpu or cuda");
-  if (name == "cpu" || (name == "auto" && !available())) return -1;
+int resolve_device(DeviceChoice device, int local_rank, int local_size) {
+  if (device == DeviceChoice::Cpu || (device == DeviceChoice::Auto && !available())) return -1;
   std::string why;
   const int index = choose_device(local_rank, local_size, visible_count(), &why);
-  if (index < 0) fail("--device ", name, ": ", why);
+  if (index < 0) fail("--device ", to_string(device), ": ", why);
   return index;
+}
+
+int resolve_device(const std::string& name, int local_rank, int local_size) {
+  return resolve_device(parse_choice<DeviceChoice>(name, "--device"), local_rank, local_size);
 }
 
 #ifdef CHARNN_HAVE_CUDA

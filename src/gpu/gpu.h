@@ -3,9 +3,22 @@
 // compiles (and answers "no GPU") with a CPU-only LibTorch, so callers need
 // no #ifdefs. No LibTorch types in this header: it is cheap to include.
 #pragma once
+#include <array>
 #include <functional>
 #include <memory>
 #include <string>
+
+#include "util/choice.h"
+
+namespace charnn {
+// Where a command computes: train's `device` option and the --device flags.
+enum class DeviceChoice { Auto, Cpu, Cuda };
+template <>
+struct Choices<DeviceChoice> {
+  static constexpr const char* key = "device";
+  static constexpr std::array<const char*, 3> names{"auto", "cpu", "cuda"};
+};
+}  // namespace charnn
 
 namespace charnn::gpu {
 
@@ -21,9 +34,10 @@ int visible_count();
 // each takes device 0). Returns -1 and sets `why` for anything else.
 int choose_device(int local_rank, int local_size, int visible, std::string* why);
 
-// The device a tool runs on for `--device NAME` (auto | cpu | cuda): -1 for
-// the CPU, else a CUDA device index (choose_device's rule for the node-local
-// rank). fail()s when cuda is asked for and none can be used.
+// The device a tool runs on for `device`: -1 for the CPU, else a CUDA device
+// index (choose_device's rule for the node-local rank). fail()s when cuda is
+// asked for and none can be used. The string form reads a --device flag.
+int resolve_device(DeviceChoice device, int local_rank, int local_size);
 int resolve_device(const std::string& name, int local_rank, int local_size);
 
 // A name for the physical GPU behind device `index` ("0000:41:00.0"), so that

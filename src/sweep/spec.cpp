@@ -21,27 +21,13 @@ namespace fs = std::filesystem;
 
 namespace charnn {
 
-const char* to_string(ParamKind k) {
-  switch (k) {
-    case ParamKind::list: return "list";
-    case ParamKind::choice: return "choice";
-    case ParamKind::uniform: return "uniform";
-    case ParamKind::log_uniform: return "log_uniform";
-    case ParamKind::int_uniform: return "int_uniform";
-    case ParamKind::fixed: break;
-  }
-  return "fixed";
-}
-
-const char* to_string(SweepMethod m) { return m == SweepMethod::grid ? "grid" : "random"; }
-
-// The inputs a trial reads. A relative one is relative to the spec's folder,
-// like base_config: a spec finds the same corpus wherever it is planned from.
+// The inputs a trial reads (the options table's input files). A relative one
+// is relative to the spec's folder, like base_config: a spec finds the same
+// corpus wherever it is planned from.
 std::string TrainConfig::*input_path_field(const std::string& key) {
-  if (key == "data") return &TrainConfig::data;
-  if (key == "vocab") return &TrainConfig::vocab;
-  if (key == "init_from") return &TrainConfig::init_from;
-  return nullptr;
+  const OptionSpec* o = find_option(key);
+  if (!o || o->rule.path != PathKind::InputFile) return nullptr;
+  return std::get<std::string TrainConfig::*>(o->field);
 }
 
 std::string against_spec(const SweepSpec& s, const std::string& path) {
@@ -118,17 +104,20 @@ void check_known_keys(const SweepSpec& s, const YAML::Node& map, const std::stri
   }
 }
 
-// Keys whose values are paths: relative ones may not climb out with "..".
+// Options whose values are paths (their row in the options table says so):
+// relative ones may not climb out with "..".
 bool is_path_key(const std::string& k) {
-  return k == "data" || k == "vocab" || k == "init_from" || k == "resume" || k == "checkpoint_dir" || k == "savefile";
+  const OptionSpec* o = find_option(k);
+  return o && o->rule.path != PathKind::None;
 }
 
 void check_path_value(const std::string& file_line, const std::string& key, const std::string& value) {
-  if (key == "checkpoint_dir" || key == "resume")
+  const OptionSpec& o = *find_option(key);
+  if (!o.sweepable())
     fail(file_line, ": ", key, " cannot be set in a sweep: each trial's directory is its checkpoint_dir, "
          "and requeued trials resume from it automatically");
-  if (key == "savefile" && value.find('/') != std::string::npos)
-    fail(file_line, ": savefile = ", charnn::quoted(value), ": expected a file name stem without '/'");
+  if (o.rule.path == PathKind::FileStem && value.find('/') != std::string::npos)
+    fail(file_line, ": ", key, " = ", charnn::quoted(value), ": expected a file name stem without '/'");
   if (!value.empty() && value[0] != '/') {
     for (const auto& part : fs::path(value))
       if (part == "..")
@@ -199,8 +188,7 @@ void load_base(SweepSpec& s, const YAML::Node& root) {
 
 SweepMethod parse_method(const SweepSpec& s, const YAML::Node& n) {
   const std::string m = scalar(s, n, "method", "grid or random");
-  if (m == "grid") return SweepMethod::grid;
-  if (m == "random") return SweepMethod::random;
+  if (const std::optional<SweepMethod> method = from_string<SweepMethod>(m)) return *method;
   fail(where(s, n), ": method = ", charnn::quoted(m), ": expected grid or random");
 }
 
@@ -378,8 +366,9 @@ void set_slurm(const SweepSpec& s, SlurmResources& r, const std::string& k, cons
     r.*c.field = whole(s, n, "slurm." + k, c.min);
     return;
   }
-  if (v != "srun" && v != "mpirun") fail(at, ": slurm.launcher = ", charnn::quoted(v), ": expected srun or mpirun");
-  r.launcher = v == "srun" ? Launcher::srun : Launcher::mpirun;
+  const std::optional<Launcher> launcher = from_string<Launcher>(v);
+  if (!launcher) fail(at, ": slurm.launcher = ", charnn::quoted(v), ": expected srun or mpirun");
+  r.launcher = *launcher;
 }
 
 void load_slurm(SweepSpec& s, const YAML::Node& sl) {

@@ -11,11 +11,13 @@
 // Swept values are data: they are written into YAML files, never into a shell
 // command line.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "train/options.h"
+#include "util/choice.h"
 
 namespace charnn {
 
@@ -30,9 +32,18 @@ enum class ParamKind {
   fixed,        // a single scalar
 };
 enum class SweepMethod { grid, random };
-
-const char* to_string(ParamKind k);  // as spelled in the spec ("log_uniform")
-const char* to_string(SweepMethod m);
+// As spelled in the spec ("log_uniform"); `list` and `fixed` are shapes, not words.
+template <>
+struct Choices<ParamKind> {
+  static constexpr const char* key = "parameter kind";
+  static constexpr std::array<const char*, 6> names{"list", "choice", "uniform", "log_uniform", "int_uniform",
+                                                    "fixed"};
+};
+template <>
+struct Choices<SweepMethod> {
+  static constexpr const char* key = "method";
+  static constexpr std::array<const char*, 2> names{"grid", "random"};
+};
 
 struct SweepParameter {
   std::string key;
@@ -42,6 +53,11 @@ struct SweepParameter {
 };
 
 enum class Launcher { srun, mpirun };  // srun --mpi=pmix | mpirun
+template <>
+struct Choices<Launcher> {
+  static constexpr const char* key = "slurm.launcher";
+  static constexpr std::array<const char*, 2> names{"srun", "mpirun"};
+};
 
 struct SlurmResources {
   std::string partition, account, time = "01:00:00";

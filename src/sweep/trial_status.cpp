@@ -14,22 +14,9 @@
 
 namespace charnn {
 
-const char* to_string(TrialState s) {
-  switch (s) {
-    case TrialState::pending: return "pending";
-    case TrialState::running: return "running";
-    case TrialState::done: return "done";
-    case TrialState::failed: return "failed";
-    case TrialState::preempted: return "preempted";
-    case TrialState::unknown: break;
-  }
-  return "unknown";
-}
-
 TrialState parse_trial_state(const std::string& word, const std::string& where) {
-  for (TrialState s : {TrialState::pending, TrialState::running, TrialState::done, TrialState::failed,
-                       TrialState::preempted})
-    if (word == to_string(s)) return s;
+  const std::optional<TrialState> s = from_string<TrialState>(word);
+  if (s && *s != TrialState::unknown) return *s;  // unknown is shown, never written
   fail(where, ": status = ", quoted(word), ": expected pending, running, done, failed or preempted");
 }
 

@@ -2,8 +2,11 @@
 // `charnn train --trial-dir DIR`: pending (no file), running, done, failed,
 // preempted (stopped by a signal after checkpointing; the array task requeues).
 #pragma once
+#include <array>
 #include <cstdint>
 #include <string>
+
+#include "util/choice.h"
 
 namespace charnn {
 
@@ -12,8 +15,12 @@ namespace charnn {
 // still saying pending) shows in a table once training has logged but not
 // finished; with a `done` line in its metrics it shows as done.
 enum class TrialState { pending, running, done, failed, preempted, unknown };
+template <>
+struct Choices<TrialState> {
+  static constexpr const char* key = "status";
+  static constexpr std::array<const char*, 6> names{"pending", "running", "done", "failed", "preempted", "unknown"};
+};
 
-const char* to_string(TrialState s);
 // Parses a status.json word (pending | running | done | failed | preempted);
 // `where` prefixes the error for anything else.
 TrialState parse_trial_state(const std::string& word, const std::string& where);

@@ -18,12 +18,36 @@ namespace charnn {
 namespace {
 using C = TrainConfig;
 const double kInf = 1e300;
+
+[[noreturn]] void expected(const std::string& value, const std::string& where, const char* name, const char* what) {
+  fail(where, ": ", name, " = ", quoted(value), ": expected ", what);
+}
+
+// The stem of lm_<savefile>_epoch<E>_<loss>.h5 in checkpoint_dir: one file
+// name part ('' = the model type). Quotes and spaces are fine: names never
+// pass through a shell.
+void check_file_stem(const std::string& value, const std::string& where, const char* name) {
+  if (value.empty()) return;
+  const bool control = std::any_of(value.begin(), value.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
+  if (value.find('/') != std::string::npos || control || value[0] == '.' || value.size() > 100)
+    expected(value, where, name, "a file name stem: no '/', no control characters, not starting with '.', at most 100 bytes");
+}
+
+void check_not_empty(const std::string& value, const std::string& where, const char* name) {
+  if (value.empty()) expected(value, where, name, "a directory path");
+}
+
+StringRule input_file(const char* what) { return {PathKind::InputFile, what}; }
 }  // namespace
 
 const std::vector<OptionSpec>& train_options() {
   static const std::vector<OptionSpec> table = {
-      {"data", "corpus cache written by 'charnn preprocess' (or a torch-rnn .h5)", &C::data},
-      {"vocab", "torch-rnn vocabulary .json (default: beside the .h5)", &C::vocab},
+      {"data", "corpus cache written by 'charnn preprocess' (or a torch-rnn .h5)", &C::data, 0, 0,
+       input_file("corpus cache (.h5)")},
+      {"vocab", "torch-rnn vocabulary .json (default: beside the .h5)", &C::vocab, 0, 0,
+       input_file("torch-rnn vocabulary (.json)")},
       {"model", "recurrent cell", &C::model},
       {"rnn_size", "hidden units per layer", &C::rnn_size, 1, 65536},
       {"num_layers", "recurrent layers", &C::num_layers, 1, 64},
@@ -73,14 +97,18 @@ const std::vector<OptionSpec>& train_options() {
       {"sample_length", "characters per progress sample", &C::sample_length, 1, 1 << 20},
       {"sample_temperatures", "comma-separated temperatures for progress samples", &C::sample_temperatures},
       {"explosion_guard", "stop when the loss exceeds 3x the first loss (char-rnn)", &C::explosion_guard},
-      {"checkpoint_dir", "run directory: checkpoints, metrics.jsonl, samples.jsonl, config.yaml", &C::checkpoint_dir},
-      {"savefile", "checkpoint name stem (default: the model type)", &C::savefile},
-      {"init_from", "start from this checkpoint's weights (vocabulary must match)", &C::init_from},
-      {"resume", "continue exactly from this checkpoint, or 'auto' (latest in checkpoint_dir, if any)", &C::resume},
+      {"checkpoint_dir", "run directory: checkpoints, metrics.jsonl, samples.jsonl, config.yaml", &C::checkpoint_dir,
+       0, 0, {PathKind::RunDir, "run directory", check_not_empty}},
+      {"savefile", "checkpoint name stem (default: the model type)", &C::savefile, 0, 0,
+       {PathKind::FileStem, "checkpoint name stem", check_file_stem}},
+      {"init_from", "start from this checkpoint's weights (vocabulary must match)", &C::init_from, 0, 0,
+       input_file("checkpoint")},
+      {"resume", "continue exactly from this checkpoint, or 'auto' (latest in checkpoint_dir, if any)", &C::resume,
+       0, 0, {PathKind::CheckpointOrAuto, "checkpoint"}},
       {"keep_last", "most recent checkpoints kept (0 = all)", &C::keep_last, 0, 1 << 20},
       {"keep_best", "lowest-val-loss checkpoints kept besides the most recent", &C::keep_best, 0, 1 << 20},
       {"seed", "random seed (weights, dropout, sampling)", &C::seed, 0, 9.2e18},
-      {"device", "auto | cpu | cuda", &C::device, 0, 0, {"auto", "cpu", "cuda"}},
+      {"device", "auto | cpu | cuda", &C::device},
       {"precision", "fp32 | tf32 (tensor-core fp32 matmuls) | bf16 (bf16 compute, fp32 weights and optimizer; "
                     "CUDA only, the CPU always computes in fp32)",
        &C::precision},
@@ -156,27 +184,14 @@ static bool in_range(int64_t v, const OptionSpec& o) {
   return static_cast<long double>(v) >= o.min && static_cast<long double>(v) <= o.max;
 }
 
-// The string options whose values have a shape, checked where they are read
-// (a flag or file:line), not at the first save or sample.
+// A string value, checked where it is read (a flag or file:line), not at the
+// first save or sample: its row's own check, then what every string must be.
 static void check_string_option(const OptionSpec& o, const std::string& value, const std::string& where) {
-  const std::string name = o.name;
-  auto bad = [&](const std::string& expected) { fail(where, ": ", name, " = ", quoted(value), ": expected ", expected); };
-  if (name == "savefile" && !value.empty()) {
-    // The stem of lm_<savefile>_epoch<E>_<loss>.h5 in checkpoint_dir: one file
-    // name part ('' = the model type). Quotes and spaces are fine: names never
-    // pass through a shell.
-    const bool control = std::any_of(value.begin(), value.end(), [](char c) {
-      return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-    });
-    if (value.find('/') != std::string::npos || control || value[0] == '.' || value.size() > 100)
-      bad("a file name stem: no '/', no control characters, not starting with '.', at most 100 bytes");
-  }
-  if (name == "checkpoint_dir" && value.empty()) bad("a directory path");
-  if (name == "sample_temperatures") parse_double_list(value, cat(where, ": sample_temperatures"));
-  if (value.find('\0') != std::string::npos) bad("text without NUL characters");
+  if (o.rule.check) o.rule.check(value, where, o.name);
+  if (value.find('\0') != std::string::npos) expected(value, where, o.name, "text without NUL characters");
   // A config is YAML, which is UTF-8 text: bytes that are not would be written
   // back (a sweep trial's config.yaml) as U+FFFD, a different value.
-  if (!is_valid_utf8(value)) bad("UTF-8 text");
+  if (!is_valid_utf8(value)) expected(value, where, o.name, "UTF-8 text");
 }
 
 void set_option(TrainConfig& cfg, const std::string& key, const std::string& value, const std::string& where) {
@@ -216,18 +231,16 @@ void set_option(TrainConfig& cfg, const std::string& key, const std::string& val
           if (v == "true" || v == "1" || v == "yes" || v == "on") cfg.*member = true;
           else if (v == "false" || v == "0" || v == "no" || v == "off") cfg.*member = false;
           else bad("true or false");
+        } else if constexpr (std::is_same_v<T, std::vector<double>>) {
+          cfg.*member = parse_double_list(value, cat(where, ": ", o->name));
+          check_string_option(*o, value, where);
         } else if constexpr (is_choice_v<T>) {
-          // The one place a closed set's string becomes its enum. The error
-          // names the table's key, as it does for the string choices below.
+          // The one place a closed set's string becomes its enum; the error
+          // names the table's key.
           std::optional<T> e = from_string<T>(value);
           if (!e) fail_choice(where, o->name, value, choice_list<T>());
           cfg.*member = *e;
         } else {
-          if (!o->choices.empty() && std::find(o->choices.begin(), o->choices.end(), value) == o->choices.end()) {
-            std::string list;
-            for (auto& c : o->choices) list += (list.empty() ? "" : " | ") + c;
-            fail_choice(where, o->name, value, list);
-          }
           check_string_option(*o, value, where);
           cfg.*member = value;
         }
@@ -297,7 +310,6 @@ void validate(const TrainConfig& cfg) {
   if (cfg.max_epochs <= 0 && cfg.max_iters <= 0) fail("train: max_epochs and max_iters are both 0; nothing to do");
   if (!cfg.init_from.empty() && !cfg.resume.empty())
     fail("train: init_from and resume are exclusive (resume restores everything; init_from only weights)");
-  parse_double_list(cfg.sample_temperatures, "sample_temperatures");
 }
 
 std::vector<double> parse_double_list(const std::string& s, const std::string& what) {
@@ -328,7 +340,11 @@ std::string option_value(const TrainConfig& cfg, const OptionSpec& spec) {
         else if constexpr (std::is_same_v<T, std::string>) return cfg.*member;
         else if constexpr (is_choice_v<T>) return to_string(cfg.*member);
         else if constexpr (std::is_same_v<T, double>) return shortest_double(cfg.*member);
-        else return std::to_string(cfg.*member);
+        else if constexpr (std::is_same_v<T, std::vector<double>>) {
+          std::string list;
+          for (double d : cfg.*member) list += (list.empty() ? "" : ",") + shortest_double(d);
+          return list;
+        } else return std::to_string(cfg.*member);
       },
       spec.field);
 }
@@ -339,7 +355,7 @@ static bool is_text(const OptionSpec& o) {
   return std::visit(
       [](auto member) {
         using T = std::decay_t<decltype(std::declval<TrainConfig>().*member)>;
-        return std::is_same_v<T, std::string> || is_choice_v<T>;
+        return std::is_same_v<T, std::string> || std::is_same_v<T, std::vector<double>> || is_choice_v<T>;
       },
       o.field);
 }

@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "gpu/gpu.h"
 #include "train/choices.h"
 
 namespace YAML { class Node; }
@@ -57,7 +58,7 @@ struct TrainConfig {
   int64_t print_every = 10;
   int64_t sample_every = 0;
   int64_t sample_length = 200;
-  std::string sample_temperatures = "0.2,0.5,1.0";
+  std::vector<double> sample_temperatures = {0.2, 0.5, 1.0};  // written "0.2,0.5,1" (parsed once, by the table)
   bool explosion_guard = false;
   // checkpoints
   std::string checkpoint_dir = "cv";
@@ -71,7 +72,7 @@ struct TrainConfig {
   int64_t keep_best = 1;
   // runtime
   int64_t seed = 123;
-  std::string device = "auto";  // auto | cpu | cuda
+  DeviceChoice device = DeviceChoice::Auto;
   Precision precision = Precision::Fp32;  // CUDA only; the CPU computes in fp32
   CudaGraph cuda_graph = CudaGraph::Auto;  // replay the whole training step as one CUDA graph
   bool reduce_single_rank = false;  // test switch: keep the gradient reducer (NCCL/MPI) active with one rank
@@ -86,16 +87,38 @@ struct TrainConfig {
 // spellings; flags, YAML and config.yaml hold the same strings either way.
 using OptionField =
     std::variant<int64_t TrainConfig::*, double TrainConfig::*, std::string TrainConfig::*, bool TrainConfig::*,
+                 std::vector<double> TrainConfig::*,
                  CellType TrainConfig::*, Optimizer TrainConfig::*, LrSchedule TrainConfig::*,
                  ClipMode TrainConfig::*, Precision TrainConfig::*, CudaGraph TrainConfig::*,
-                 LrScale TrainConfig::*, InitScheme TrainConfig::*, ProgressMode TrainConfig::*>;
+                 LrScale TrainConfig::*, InitScheme TrainConfig::*, ProgressMode TrainConfig::*,
+                 DeviceChoice TrainConfig::*>;
+
+// What a string option's value names, so that the commands that treat paths
+// (train's checks, a sweep's paths relative to its spec) read it from the
+// option's row instead of lists of names.
+enum class PathKind {
+  None,
+  InputFile,         // a file read: must exist; in a sweep, relative to the spec
+  CheckpointOrAuto,  // a checkpoint file, or 'auto'; not in a sweep (a trial resumes itself)
+  RunDir,            // the directory the run writes; not in a sweep (each trial's is its own)
+  FileStem,          // part of a file name written in the run directory
+};
+
+struct StringRule {
+  PathKind path = PathKind::None;
+  const char* what = "";  // what the file is, for messages ("corpus cache (.h5)")
+  // Checks a value where it is read; fails with "<where>: <name> = '<value>': expected ...".
+  void (*check)(const std::string& value, const std::string& where, const char* name) = nullptr;
+};
 
 struct OptionSpec {
   const char* name;
   const char* help;
   OptionField field;
   double min = -1e300, max = 1e300;  // inclusive range for numbers
-  std::vector<std::string> choices{};  // allowed values for strings (empty = any)
+  StringRule rule{};                 // strings: what the value names, and its check
+  // May a sweep set it (in its base or as a parameter)?
+  bool sweepable() const { return rule.path != PathKind::CheckpointOrAuto && rule.path != PathKind::RunDir; }
 };
 
 const std::vector<OptionSpec>& train_options();

@@ -169,7 +169,7 @@ void evaluate_and_save(Run& r, RunDir& dir, const char* why) {
 void progress_sample(Run& r, RunDir& dir) {
   if (!r.lead) return;
   Sampler sampler(*r.model, r.corpus->vocab());
-  for (double temp : parse_double_list(r.cfg.sample_temperatures, "sample_temperatures")) {
+  for (double temp : r.cfg.sample_temperatures) {
     SampleOptions so;
     so.length = r.cfg.sample_length;
     so.temperature = temp;

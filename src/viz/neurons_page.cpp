@@ -143,7 +143,7 @@ nlohmann::json page_data(const NeuronsPage& page) {
 std::string heading_html(const NeuronsPage& page) {
   const Trace& t = *page.trace;
   const double loss = mean_surprise(t);
-  std::string cell = t.cell_type == "lstm" ? "LSTM" : t.cell_type == "gru" ? "GRU" : "RNN";
+  std::string cell = t.cell_type == CellType::Lstm ? "LSTM" : t.cell_type == CellType::Gru ? "GRU" : "RNN";
   return cat("<h1>Inside ", html::escape(page.checkpoint), "</h1><p id=\"summary\" data-characters=\"", t.n,
              "\" data-mean-surprise=\"", fmt::format("{}", loss), "\">", cell, ", ", t.layers, " layer", t.layers > 1 ? "s" : "", " \xC3\x97 ",
              t.rnn_size, " cells, vocabulary ", t.vocab_size, "; the first ", t.n, " characters of ",
@@ -202,7 +202,7 @@ nlohmann::ordered_json neurons_json(const NeuronsPage& page) {
           {"checkpoint", page.checkpoint},
           {"source", page.source},
           {"characters", t.n},
-          {"cell_type", t.cell_type},
+          {"cell_type", to_string(t.cell_type)},
           {"layers", t.layers},
           {"rnn_size", t.rnn_size},
           {"states", t.states},

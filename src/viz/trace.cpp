@@ -54,7 +54,7 @@ Trace trace_text(CharRNNImpl& model, const Vocab& vocab, const std::vector<int64
   if (ids.empty()) fail("nothing to trace: the text has no characters");
   const ModelSpec& spec = model.spec();
   Trace t;
-  t.cell_type = spec.type == CellType::Lstm ? "lstm" : spec.type == CellType::Gru ? "gru" : "rnn";
+  t.cell_type = spec.type;
   t.layers = spec.num_layers;
   t.rnn_size = spec.rnn_size;
   t.vocab_size = spec.vocab_size;

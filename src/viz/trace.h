@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "data/vocab.h"
+#include "model/cell_type.h"
 
 namespace charnn {
 
@@ -30,7 +31,7 @@ inline float dequantise(uint8_t q) { return static_cast<float>(q) / 127.0f - 1.0
 
 struct Trace {
   static constexpr int kTop = 5;  // guesses kept per position
-  std::string cell_type;          // "lstm" | "gru" | "rnn"
+  CellType cell_type = CellType::Lstm;
   int64_t layers = 0, rnn_size = 0, vocab_size = 0;
   std::vector<std::string> states;  // {"c", "h"} for an LSTM, {"h"} otherwise
   size_t n = 0;                     // characters traced

@@ -177,10 +177,43 @@ TEST(Choices, ABadValueNamesTheKeyAndTheChoices) {
   expect_bad_value_error<LrSchedule>("constant | charrnn | step | cosine");
   expect_bad_value_error<ClipMode>("norm | value");
   expect_bad_value_error<Precision>("fp32 | tf32 | bf16");
-  // The string choices that stay strings give the same form of message.
+  expect_bad_value_error<DeviceChoice>("auto | cpu | cuda");
   TrainConfig cfg;
   EXPECT_EQ(error_of([&] { set_option(cfg, "device", "tpu", "--device"); }),
             "--device: device = 'tpu': expected one of auto | cpu | cuda");
+  set_option(cfg, "device", "cuda", "--device");
+  EXPECT_EQ(cfg.device, DeviceChoice::Cuda);
+}
+
+// What a string option's value names lives in its row: train's file checks
+// and a sweep's path rules read it from there.
+TEST(Options, EachPathOptionSaysWhatItNamesInItsRow) {
+  auto kind = [](const char* name) { return find_option(name)->rule.path; };
+  for (const char* in : {"data", "vocab", "init_from"}) {
+    EXPECT_EQ(kind(in), PathKind::InputFile) << in;
+    EXPECT_TRUE(find_option(in)->sweepable()) << in;
+  }
+  EXPECT_EQ(kind("resume"), PathKind::CheckpointOrAuto);
+  EXPECT_EQ(kind("checkpoint_dir"), PathKind::RunDir);
+  EXPECT_EQ(kind("savefile"), PathKind::FileStem);
+  EXPECT_FALSE(find_option("resume")->sweepable());
+  EXPECT_FALSE(find_option("checkpoint_dir")->sweepable());
+  EXPECT_TRUE(find_option("savefile")->sweepable());
+  size_t paths = 0;
+  for (const OptionSpec& o : train_options()) paths += o.rule.path != PathKind::None;
+  EXPECT_EQ(paths, 6u);
+}
+
+// The temperature list is parsed once, where it is read, and written back as a list.
+TEST(Options, SampleTemperaturesAreParsedWhereTheyAreRead) {
+  TrainConfig cfg;
+  EXPECT_EQ(cfg.sample_temperatures, (std::vector<double>{0.2, 0.5, 1.0}));
+  EXPECT_EQ(option_value(cfg, *find_option("sample_temperatures")), "0.2,0.5,1");
+  set_option(cfg, "sample_temperatures", "0.5, 1.25", "--sample_temperatures");
+  EXPECT_EQ(cfg.sample_temperatures, (std::vector<double>{0.5, 1.25}));
+  EXPECT_NE(to_yaml(cfg).find("\nsample_temperatures: \"0.5,1.25\"\n"), std::string::npos) << to_yaml(cfg);
+  EXPECT_EQ(error_of([&] { set_option(cfg, "sample_temperatures", "0.5,-1", "x.yaml:3"); }),
+            "x.yaml:3: sample_temperatures = '0.5,-1': expected comma-separated positive numbers");
 }
 
 TEST(Choices, FlagsSetAndYamlGiveTheSameEnum) {

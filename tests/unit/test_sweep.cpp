@@ -203,8 +203,8 @@ TEST(SweepSpec, ClosedSetsAreCheckedWhereTheyAreRead) {
   path = tmp.file("g.yaml", "base: {data: x.h5}\nsweep:\n  parameters:\n    dropout: {uniform: [0, 0.5]}\n");
   EXPECT_NE(error_of([&] { load_sweep_spec(path); }).find(":4: dropout: 'uniform' needs method random"),
             std::string::npos);
-  EXPECT_STREQ(to_string(ParamKind::log_uniform), "log_uniform");
-  EXPECT_STREQ(to_string(SweepMethod::random), "random");
+  EXPECT_EQ(to_string(ParamKind::log_uniform), "log_uniform");
+  EXPECT_EQ(to_string(SweepMethod::random), "random");
 }
 
 // data, vocab and init_from, in base or swept, are relative to the spec's
