@@ -3,7 +3,6 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "data/seal.h"
 #include "util/fsutil.h"
 #include "util/status.h"
 
@@ -83,35 +82,21 @@ template <> hid_t native_type<int32_t>() { return H5T_NATIVE_INT32; }
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
 template <> hid_t native_type<uint16_t>() { return H5T_NATIVE_UINT16; }
 
-Handle create_file(const std::string& path) {
+Handle create_file(const std::string& path, uint64_t user_block) {
   std::lock_guard<std::recursive_mutex> g(lock());
   quiet();
-  // The user block is where seal_file() writes the integrity seal (data/seal.h).
   Handle fcpl(H5Pcreate(H5P_FILE_CREATE));
-  check(H5Pset_userblock(fcpl, kSealBytes), "set user block", path);
+  if (user_block > 0) check(H5Pset_userblock(fcpl, user_block), "set user block", path);
   hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
   if (id < 0) fail(path, ": cannot create HDF5 file", os_reason());
   return Handle(id);
 }
 
-void write_file(const std::string& path, const std::function<void(hid_t)>& fill) {
-  const std::string tmp = temp_path_for(path);
-  ScratchFiles scratch({tmp});  // gone on every way out; after the rename there is nothing to remove
-  try {
-    {
-      Handle f = create_file(tmp);
-      fill(f);
-      // Closing writes what HDF5 still caches: the write most likely to hit a full disk.
-      std::lock_guard<std::recursive_mutex> g(lock());
-      const hid_t id = f.id();
-      f.release();
-      if (H5Fclose(id) < 0) fail("cannot write", os_reason());
-    }
-    seal_file(tmp);
-    commit_file(tmp, path);
-  } catch (const Error& e) {
-    rethrow_with_context(path, e);
-  }
+void close_file(Handle& f) {
+  // Closing writes what HDF5 still caches: the write most likely to hit a full disk.
+  std::lock_guard<std::recursive_mutex> g(lock());
+  const hid_t id = f.release();
+  if (H5Fclose(id) < 0) fail("cannot write", os_reason());
 }
 
 Handle open_file(const std::string& path) {

@@ -36,14 +36,13 @@ class Handle {
 
 template <typename T> hid_t native_type();
 
-Handle create_file(const std::string& path);  // truncates; reserves the seal's user block (data/seal.h)
-// Writes the HDF5 file `path` whole or not at all: `fill` writes into a new
-// file at a hidden temporary name, which is then closed (every handle `fill`
-// opened must be closed by then), sealed (data/seal.h), fsynced and renamed
-// over `path`. On any failure (ENOSPC, EDQUOT, EFBIG, EIO) the temporary is
-// removed, a previous `path` is left as it was, and the Error names `path` and
-// the OS reason.
-void write_file(const std::string& path, const std::function<void(hid_t file)>& fill);
+// Creates (truncates) `path`, its first `user_block` bytes reserved for the
+// caller (HDF5 skips them; data/seal.h keeps its seal there). Files charnn
+// writes are made by data/seal.h's write_file, which uses this.
+Handle create_file(const std::string& path, uint64_t user_block = 0);
+// Closes the file `f`; a failure to write what HDF5 still caches is an Error
+// "cannot write: <reason>" (the caller adds the path).
+void close_file(Handle& f);
 Handle open_file(const std::string& path);    // read-only; clear error if not HDF5
 bool exists(hid_t loc, const std::string& path);
 Handle create_group(hid_t loc, const std::string& name);

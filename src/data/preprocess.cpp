@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "data/h5.h"
+#include "data/seal.h"
 #include "data/utf8.h"
 #include "util/fsutil.h"
 #include "util/sha256.h"

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "data/h5.h"
+#include "util/fsutil.h"
 #include "util/sha256.h"
 #include "util/status.h"
 
@@ -195,6 +196,22 @@ SealState verify_seal(const std::string& path) {
   if (digest(fd.fd, size, skips, header_lines(size, skips), path) != sha)
     fail(path, ": contents do not match the integrity seal charnn wrote (corrupt, or changed since it was written)");
   return SealState::Sealed;
+}
+
+void write_file(const std::string& path, const std::function<void(hid_t)>& fill) {
+  const std::string tmp = temp_path_for(path);
+  ScratchFiles scratch({tmp});  // gone on every way out; after the rename there is nothing to remove
+  try {
+    {
+      Handle f = create_file(tmp, kSealBytes);
+      fill(f);
+      close_file(f);
+    }
+    seal_file(tmp);
+    commit_file(tmp, path);
+  } catch (const Error& e) {
+    rethrow_with_context(path, e);
+  }
 }
 
 }  // namespace charnn::h5

@@ -22,7 +22,10 @@
 // edit of a value is reported by name while any change to the structure is
 // refused here. Verifying reads only the metadata: a few KB for a 474 MB cache.
 #pragma once
+#include <hdf5.h>
+
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace charnn::h5 {
@@ -31,8 +34,16 @@ namespace charnn::h5 {
 // two >= 512, as HDF5 requires; 4 KiB holds ~200 skip ranges, more merge).
 constexpr uint64_t kSealBytes = 4096;
 
+// Writes the HDF5 file `path` whole or not at all, sealed: `fill` writes into
+// a new file at a hidden temporary name, which is then closed (every handle
+// `fill` opened must be closed by then), sealed, fsynced and renamed over
+// `path`. On any failure (ENOSPC, EDQUOT, EFBIG, EIO) the temporary is
+// removed, a previous `path` is left as it was, and the Error names `path` and
+// the OS reason. Every HDF5 file charnn writes is written by this.
+void write_file(const std::string& path, const std::function<void(hid_t file)>& fill);
+
 // Writes the seal into the user block of `path`, a complete HDF5 file created
-// by create_file (so with the user block) whose handles are all closed.
+// with kSealBytes of user block (h5::create_file) whose handles are all closed.
 void seal_file(const std::string& path);
 
 enum class SealState { Sealed, Absent };
