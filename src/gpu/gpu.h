@@ -90,7 +90,7 @@ class StepGraph {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
-  int device_;
+  [[maybe_unused]] int device_;  // CUDA builds: where a fresh stream is made after a failed capture
 };
 
 }  // namespace charnn::gpu

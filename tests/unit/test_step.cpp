@@ -54,8 +54,12 @@ TEST(GuardedUpdate, ANonFiniteStepAndEveryLaterOneChangeNothing) {
     guarded_update(c, st, p.fb, s, torch::tensor(1.0f));  // iteration 42: finite, but after a bad one
     guarded_update(c, st, p.fb, s, torch::tensor(std::numeric_limits<float>::infinity()));
     EXPECT_TRUE(torch::equal(p.fb.data, w));
-    if (m.defined()) EXPECT_TRUE(torch::equal(st.m, m));
-    if (v.defined()) EXPECT_TRUE(torch::equal(st.v, v));
+    if (m.defined()) {
+      EXPECT_TRUE(torch::equal(st.m, m));
+    }
+    if (v.defined()) {
+      EXPECT_TRUE(torch::equal(st.v, v));
+    }
     EXPECT_EQ(s.bad_iter.item<double>(), 41);
     EXPECT_EQ(s.step.item<double>(), 1);
     EXPECT_EQ(s.iter.item<double>(), 44);
