@@ -153,10 +153,6 @@ bool StepGraph::capture(const std::function<void()>& body, std::string* why) {
 
 bool StepGraph::captured() const { return impl_ && impl_->graph; }
 void StepGraph::replay() { impl_->graph->replay(); }
-void StepGraph::synchronize() {
-  if (impl_) impl_->stream.synchronize();
-}
-void* StepGraph::stream() const { return impl_ ? impl_->stream.stream() : nullptr; }
 #else
 std::string bus_id(int) { return "cpu"; }
 std::string describe(int) { return "no GPU"; }
@@ -173,8 +169,6 @@ bool StepGraph::capture(const std::function<void()>&, std::string* why) {
 }
 bool StepGraph::captured() const { return false; }
 void StepGraph::replay() {}
-void StepGraph::synchronize() {}
-void* StepGraph::stream() const { return nullptr; }
 #endif
 
 void set_math_mode(MathMode mode) {

@@ -83,9 +83,6 @@ class StepGraph {
   bool capture(const std::function<void()>& body, std::string* why);
   bool captured() const;
   void replay();
-  void synchronize();
-  // This stream as a cudaStream_t (nullptr without CUDA).
-  void* stream() const;
 
  private:
   struct Impl;

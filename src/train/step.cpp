@@ -141,17 +141,16 @@ TrainStep::Window TrainStep::drain() {
   const Comm& c = comm();
   if (c.size == 1) return w;
   // Every rank drains after the same update, so the windows have one length.
-  // The losses become the ranks' mean; the first bad update on any rank
-  // decides (its gradient was averaged into every rank's, so they agree
-  // unless the loss alone was not finite).
-  const size_t n = w.losses.size();
-  std::vector<double> sums(w.losses);
-  sums.insert(sums.end(), w.grad_norms.begin(), w.grad_norms.end());
+  // The losses become the ranks' mean (the gradient norms already agree: they
+  // are taken after the all-reduce); the first bad update on any rank decides
+  // (its gradient was averaged into every rank's, so they agree unless the
+  // loss alone was not finite).
   {
-    CollectiveScope scope(cat("allreduce of ", n, " training losses"), sums.size() * sizeof(double));
-    allreduce_sum(sums.data(), sums.size());
+    CollectiveScope scope(cat("allreduce of ", w.losses.size(), " training losses"),
+                          w.losses.size() * sizeof(double));
+    allreduce_sum(w.losses.data(), w.losses.size());
   }
-  for (size_t i = 0; i < n; ++i) w.losses[i] = sums[i] / c.size, w.grad_norms[i] = sums[n + i] / c.size;
+  for (double& loss : w.losses) loss /= c.size;
   constexpr int64_t kTop = std::numeric_limits<int64_t>::max();  // the max of kTop - bad is the smallest bad
   const int64_t top = allreduce_max(w.bad_iter < 0 ? -1 : kTop - w.bad_iter);
   w.bad_iter = top < 0 ? -1 : kTop - top;
