@@ -31,11 +31,13 @@ void check_train_paths(const TrainConfig& cfg) {
   // empty here: validate() asked for it); they are the run's inputs.
   std::vector<std::string> inputs;
   for (const OptionSpec& o : train_options()) {
-    if (o.rule.path != PathKind::InputFile && o.rule.path != PathKind::CheckpointOrAuto) continue;
-    const std::string& value = cfg.*std::get<std::string TrainConfig::*>(o.field);
-    if (o.rule.path == PathKind::InputFile) inputs.push_back(value);
-    const bool auto_resume = o.rule.path == PathKind::CheckpointOrAuto && value == "auto";
-    if (!value.empty() && !auto_resume) require_readable_file(value, o.rule.what);
+    if (o.rule.path == PathKind::InputFile) {
+      inputs.push_back(cfg.*std::get<std::string TrainConfig::*>(o.field));
+      if (!inputs.back().empty()) require_readable_file(inputs.back(), o.rule.what);
+    } else if (o.rule.path == PathKind::CheckpointOrAuto) {
+      const ResumeFrom& from = cfg.*std::get<ResumeFrom TrainConfig::*>(o.field);
+      if (from.kind == ResumeFrom::Kind::File) require_readable_file(from.path, o.rule.what);
+    }
   }
   check_output_path({cfg.checkpoint_dir, "checkpoint_dir", "run directory", OutputKind::Directory}, inputs);
   // config.yaml is rewritten from the resolved config, which holds everything a

@@ -234,6 +234,9 @@ void set_option(TrainConfig& cfg, const std::string& key, const std::string& val
         } else if constexpr (std::is_same_v<T, std::vector<double>>) {
           cfg.*member = parse_double_list(value, cat(where, ": ", o->name));
           check_string_option(*o, value, where);
+        } else if constexpr (std::is_same_v<T, ResumeFrom>) {
+          check_string_option(*o, value, where);
+          cfg.*member = ResumeFrom::parse(value);
         } else if constexpr (is_choice_v<T>) {
           // The one place a closed set's string becomes its enum; the error
           // names the table's key.
@@ -308,8 +311,18 @@ void apply_yaml_text(TrainConfig& cfg, const std::string& text, const std::strin
 void validate(const TrainConfig& cfg) {
   if (cfg.data.empty()) fail("train: no corpus given; pass --data FILE.h5 (or 'data:' in the config)");
   if (cfg.max_epochs <= 0 && cfg.max_iters <= 0) fail("train: max_epochs and max_iters are both 0; nothing to do");
-  if (!cfg.init_from.empty() && !cfg.resume.empty())
+  if (!cfg.init_from.empty() && cfg.resume.given())
     fail("train: init_from and resume are exclusive (resume restores everything; init_from only weights)");
+}
+
+ResumeFrom ResumeFrom::parse(const std::string& text) {
+  if (text.empty()) return {};
+  if (text == "auto") return {Kind::Latest, ""};
+  return {Kind::File, text};
+}
+
+std::string ResumeFrom::spelling() const {
+  return kind == Kind::None ? "" : kind == Kind::Latest ? "auto" : path;
 }
 
 std::vector<double> parse_double_list(const std::string& s, const std::string& what) {
@@ -338,6 +351,7 @@ std::string option_value(const TrainConfig& cfg, const OptionSpec& spec) {
         using T = std::decay_t<decltype(cfg.*member)>;
         if constexpr (std::is_same_v<T, bool>) return (cfg.*member) ? "true" : "false";
         else if constexpr (std::is_same_v<T, std::string>) return cfg.*member;
+        else if constexpr (std::is_same_v<T, ResumeFrom>) return (cfg.*member).spelling();
         else if constexpr (is_choice_v<T>) return to_string(cfg.*member);
         else if constexpr (std::is_same_v<T, double>) return shortest_double(cfg.*member);
         else if constexpr (std::is_same_v<T, std::vector<double>>) {
@@ -355,7 +369,8 @@ static bool is_text(const OptionSpec& o) {
   return std::visit(
       [](auto member) {
         using T = std::decay_t<decltype(std::declval<TrainConfig>().*member)>;
-        return std::is_same_v<T, std::string> || std::is_same_v<T, std::vector<double>> || is_choice_v<T>;
+        return std::is_same_v<T, std::string> || std::is_same_v<T, std::vector<double>> ||
+               std::is_same_v<T, ResumeFrom> || is_choice_v<T>;
       },
       o.field);
 }
@@ -455,7 +470,7 @@ TrainCommandLine parse_train_command_line(const std::vector<std::string>& args) 
   for (const auto& [k, v] : sets) set_option(cl.cfg, k, v, "--" + k);
   if (!cl.trial_dir.empty()) {  // the trial directory is the run directory, and a requeue resumes
     cl.cfg.checkpoint_dir = cl.trial_dir;
-    if (cl.cfg.resume.empty() && cl.cfg.init_from.empty()) cl.cfg.resume = "auto";
+    if (!cl.cfg.resume.given() && cl.cfg.init_from.empty()) cl.cfg.resume.kind = ResumeFrom::Kind::Latest;
   }
   return cl;
 }

@@ -15,6 +15,19 @@ namespace YAML { class Node; }
 
 namespace charnn {
 
+// Where `resume` continues from: nowhere (a fresh run, or init_from), the
+// newest checkpoint of checkpoint_dir if there is one (written 'auto': what a
+// requeued sweep trial does), or a checkpoint file. Parsed once, by the table.
+struct ResumeFrom {
+  enum class Kind { None, Latest, File };
+  Kind kind = Kind::None;
+  std::string path;  // Kind::File
+
+  static ResumeFrom parse(const std::string& text);  // "" | "auto" | a path
+  std::string spelling() const;                      // what parse() reads back
+  bool given() const { return kind != Kind::None; }
+};
+
 struct TrainConfig {
   // data
   std::string data;        // corpus cache (.h5)
@@ -64,7 +77,7 @@ struct TrainConfig {
   std::string checkpoint_dir = "cv";
   std::string savefile;  // default: the model type
   std::string init_from;
-  std::string resume;  // checkpoint path or "auto"
+  ResumeFrom resume;  // nothing, 'auto' or a checkpoint file
   // Command line only (--force_new_run), never saved: start a new run in a
   // checkpoint_dir that holds another run's files (train/run_dir.h).
   bool force_new_run = false;
@@ -91,7 +104,7 @@ using OptionField =
                  CellType TrainConfig::*, Optimizer TrainConfig::*, LrSchedule TrainConfig::*,
                  ClipMode TrainConfig::*, Precision TrainConfig::*, CudaGraph TrainConfig::*,
                  LrScale TrainConfig::*, InitScheme TrainConfig::*, ProgressMode TrainConfig::*,
-                 DeviceChoice TrainConfig::*>;
+                 DeviceChoice TrainConfig::*, ResumeFrom TrainConfig::*>;
 
 // What a string option's value names, so that the commands that treat paths
 // (train's checks, a sweep's paths relative to its spec) read it from the

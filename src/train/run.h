@@ -25,6 +25,19 @@ namespace charnn {
 using Clock = std::chrono::steady_clock;
 inline double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
+// What a checkpoint holds beside the config and the weights: the one value of
+// a run's training state. Each part moves on one event, through one function:
+// `prog` through train/state.h's on_update (the agreed wall time with it),
+// on_train_losses, on_validation and on_throughput; `opt` through the step's
+// update (guarded_update, train/optim.h); `hidden` through the step's forward
+// (train/step.h), zeroed when an epoch ends. The random state is LibTorch's
+// generators. Only `restore` sets them otherwise, and `snapshot` reads them all.
+struct TrainState {
+  TrainProgress prog;
+  OptimizerState opt;
+  RnnState hidden;
+};
+
 // Everything one training run holds, from set-up to the last checkpoint.
 struct Run {
   TrainConfig cfg;
@@ -37,18 +50,15 @@ struct Run {
   ModelSpec spec;
   CharRNN model{nullptr};
   FlatParams fp;
-  OptimizerState opt;
-  TrainProgress prog;
-  RnnState state;
+  TrainState st;
   StreamLayout layout;
   int64_t updates_per_epoch = 0, total_iters = 0;
   double wall_before = 0;  // wall time of the earlier processes of this run (from the checkpoint)
-  double agreed_wall = 0;  // total_wall() as all ranks agreed after the last update (for the cosine horizon)
   double last_iter_seconds = 0, last_eval_seconds = 0;  // what the next iteration and the final save will take
   int64_t val_batches = 0;  // per validation pass
   std::string resume_path, best_path;
 
-  double epoch() const { return static_cast<double>(prog.iter) / updates_per_epoch; }
+  double epoch() const { return static_cast<double>(st.prog.iter) / updates_per_epoch; }
   double chars_per_iter() const {
     return static_cast<double>(cfg.batch_size) * cfg.seq_length * cfg.grad_accum * c.size;
   }
@@ -73,10 +83,13 @@ bool budget_spent_at_start(const Run& r);
 // settings need, and the largest settings that fit.
 std::string too_small_message(uint64_t tokens, int64_t B, int64_t T, int world, int64_t accum, const char* split);
 
-// This rank's share of a checkpoint's state, as bytes to gather in rank order:
-// a hidden-state tensor [layers, batch, H] as float rows [batch, layers, H],
-// and the random state its dropout draws from (CPU generator, then the GPU's).
-std::vector<uint8_t> state_bytes(const torch::Tensor& t);
-std::vector<uint8_t> rng_bytes(torch::Device device);
+// The checkpoint of this moment (train/train_state.cpp). Collective: every
+// rank's hidden state and random state (CPU generator, then the GPU's) are
+// gathered in rank order; rank 0 gets the whole checkpoint, the others an
+// empty one.
+Checkpoint snapshot(const Run& r, double val_loss);
+// Resume (set-up): optimizer moments, progress, and (same rank layout) every
+// rank's hidden state and RNG; with another layout, the fraction of the epoch done.
+void restore(Run& r, const Checkpoint& ck);
 
 }  // namespace charnn

@@ -24,33 +24,6 @@ std::string too_small_message(uint64_t tokens, int64_t B, int64_t T, int world, 
              "; ", max_B ? cat("largest batch_size for seq_length ", T, ": ", max_B) : cat("seq_length ", T, " is too large"));
 }
 
-std::vector<uint8_t> state_bytes(const torch::Tensor& t) {
-  torch::Tensor c = t.detach().to(torch::kCPU).permute({1, 0, 2}).contiguous();
-  const uint8_t* p = reinterpret_cast<const uint8_t*>(c.data_ptr<float>());
-  return std::vector<uint8_t>(p, p + c.numel() * sizeof(float));
-}
-
-namespace {
-// The random state this rank's dropout draws from: the CPU generator, followed
-// by the GPU's generator when training on CUDA.
-std::vector<at::Generator> generators(torch::Device device) {
-  std::vector<at::Generator> g = {at::detail::getDefaultCPUGenerator()};
-  if (device.is_cuda()) g.push_back(at::globalContext().defaultGenerator(device));
-  return g;
-}
-}  // namespace
-
-std::vector<uint8_t> rng_bytes(torch::Device device) {
-  std::vector<uint8_t> out;
-  for (at::Generator gen : generators(device)) {
-    std::lock_guard<std::mutex> lock(gen.mutex());
-    torch::Tensor s = gen.get_state();
-    const uint8_t* p = s.data_ptr<uint8_t>();
-    out.insert(out.end(), p, p + s.numel());
-  }
-  return out;
-}
-
 namespace {
 
 // NCCL cannot run two ranks of one communicator on one GPU, and ranks that
@@ -97,22 +70,6 @@ void adopt(T& ours, const T& theirs, const char* name, const std::string& ck_pat
   ours = theirs;
 }
 
-void set_rng_bytes(torch::Device device, const uint8_t* p, size_t n) {
-  size_t used = 0;
-  for (at::Generator gen : generators(device)) {
-    std::lock_guard<std::mutex> lock(gen.mutex());
-    const size_t len = static_cast<size_t>(gen.get_state().numel());
-    if (used + len > n) {  // a CPU checkpoint resumed on a GPU: the GPU generator keeps its seed
-      log::warn("the checkpoint has no GPU random state; dropout on the GPU will not repeat the original run's masks");
-      return;
-    }
-    torch::Tensor s = torch::empty({static_cast<int64_t>(len)}, torch::kUInt8);
-    std::memcpy(s.data_ptr<uint8_t>(), p + used, len);
-    gen.set_state(s);
-    used += len;
-  }
-}
-
 uint64_t checksum(const torch::Tensor& flat) {
   torch::Tensor c = flat.detach().to(torch::kCPU).contiguous();
   const uint8_t* p = reinterpret_cast<const uint8_t*>(c.data_ptr<float>());
@@ -126,7 +83,7 @@ uint64_t checksum(const torch::Tensor& flat) {
 // Returns the checkpoint (null when training starts fresh); `resume_path` is
 // set when it is a resume.
 std::unique_ptr<Checkpoint> open_checkpoint_source(TrainConfig& cfg, const Vocab& vocab, std::string* resume_path) {
-  *resume_path = cfg.resume == "auto" ? latest_checkpoint(cfg.checkpoint_dir) : cfg.resume;
+  *resume_path = cfg.resume.kind == ResumeFrom::Kind::Latest ? latest_checkpoint(cfg.checkpoint_dir) : cfg.resume.path;
   const std::string source = !resume_path->empty() ? *resume_path : cfg.init_from;
   if (source.empty()) return nullptr;
   auto ck = std::make_unique<Checkpoint>(load_checkpoint(source));
@@ -171,8 +128,8 @@ void build_model(Run& r, const Checkpoint* ck) {
          "from the same seed, config and checkpoint");
   // Dropout masks differ per rank (each sees different data); seeded for reproducibility.
   torch::manual_seed(static_cast<uint64_t>(cfg.seed) * 1000003ull + r.c.rank + 1);
-  r.opt = make_optimizer_state(cfg, r.fp);
-  r.state = r.model->zero_state(cfg.batch_size, r.device);
+  r.st.opt = make_optimizer_state(cfg, r.fp);
+  r.st.hidden = r.model->zero_state(cfg.batch_size, r.device);
 }
 
 // How the splits are cut into batches, and how many updates the run makes.
@@ -196,42 +153,6 @@ void plan_batches(Run& r) {
               r.layout.batches, train_tokens, B, T, r.c.size);
 }
 
-// Resume: optimizer moments, progress, and (same rank layout) every rank's
-// hidden state and RNG; with another layout, the fraction of the epoch done.
-void restore(Run& r, const Checkpoint& ck) {
-  const int64_t B = r.cfg.batch_size, K = r.cfg.grad_accum;
-  if (!ck.has_optimizer)
-    fail(r.resume_path, ": no optimizer state to resume from (weights only); start from it with init_from");
-  if (ck.optimizer.type != r.opt.type)
-    fail(r.resume_path, ": optimizer state is ", ck.optimizer.type, ", expected ", r.opt.type);
-  {
-    torch::NoGradGuard no_grad;
-    if (r.opt.m.defined()) r.opt.m.copy_(ck.optimizer.m);
-    if (r.opt.v.defined()) r.opt.v.copy_(ck.optimizer.v);
-  }
-  r.opt.step = ck.optimizer.step;
-  r.prog = ck.progress;
-  if (ck.world_size == r.c.size && ck.streams_per_rank == B) {
-    auto rows = [&](const torch::Tensor& t) {
-      return t.narrow(0, r.c.rank * B, B).permute({1, 0, 2}).contiguous().to(r.device);
-    };
-    if (ck.hidden_h.defined()) r.state.h = rows(ck.hidden_h);
-    if (ck.hidden_c.defined()) r.state.c = rows(ck.hidden_c);
-    const size_t per_rank = ck.rng_states.size() / std::max(1, ck.world_size);
-    if (per_rank > 0) set_rng_bytes(r.device, ck.rng_states.data() + r.c.rank * per_rank, per_rank);
-  } else {
-    // Different rank count: the streams are cut differently, so the hidden
-    // state does not carry over; keep the fraction of the epoch done.
-    const double frac = ck.epoch_float - std::floor(ck.epoch_float);
-    r.prog.batch_in_epoch =
-        std::min<int64_t>(static_cast<int64_t>(frac * r.updates_per_epoch), r.updates_per_epoch - 1) * K;
-    log::warn("{} was written by {} rank(s) x {} streams, resuming with {} x {}: streams re-partitioned, hidden "
-              "state reset, data position kept at epoch {:.2f}",
-              r.resume_path, ck.world_size, ck.streams_per_rank, r.c.size, B, ck.epoch_float);
-  }
-  log::info("resuming from {} at iteration {} (epoch {:.2f})", r.resume_path, r.prog.iter, ck.epoch_float);
-}
-
 }  // namespace
 
 void set_up(Run& r) {
@@ -242,17 +163,16 @@ void set_up(Run& r) {
   std::unique_ptr<Checkpoint> ck = open_checkpoint_source(r.cfg, r.corpus->vocab(), &r.resume_path);
   if (r.resume_path.empty()) {  // a new run: the directory must be free for it (a resume takes its id over)
     if (r.lead) claim_run_dir(r.cfg);
-    r.prog.run_id = new_run_id();
+    r.st.prog.run_id = new_run_id();
   }
   if (r.cfg.savefile.empty()) r.cfg.savefile = to_string(r.cfg.model);
   build_model(r, ck.get());
   plan_batches(r);
   if (ck && !r.resume_path.empty()) restore(r, *ck);
   else if (ck) log::info("initialised weights from {}", r.cfg.init_from);
-  r.wall_before = r.prog.wall_seconds;
-  r.agreed_wall = r.wall_before;
+  r.wall_before = r.st.prog.wall_seconds;
   // A resumed run's pace so far stands in for its next iteration's time.
-  if (r.prog.chars_per_sec > 0) r.last_iter_seconds = r.chars_per_iter() / r.prog.chars_per_sec;
+  if (r.st.prog.chars_per_sec > 0) r.last_iter_seconds = r.chars_per_iter() / r.st.prog.chars_per_sec;
 }
 
 bool budget_spent_at_start(const Run& r) {

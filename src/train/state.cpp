@@ -4,8 +4,9 @@
 
 namespace charnn {
 
-bool on_update(TrainProgress& p, int64_t batches, int64_t batches_per_epoch) {
+bool on_update(TrainProgress& p, int64_t batches, int64_t batches_per_epoch, double wall_seconds) {
   p.iter += 1;
+  p.wall_seconds = wall_seconds;
   p.batch_in_epoch += batches;
   if (p.batch_in_epoch < batches_per_epoch) return false;
   p.epoch += 1;
@@ -23,5 +24,7 @@ void on_validation(TrainProgress& p, double loss) {
   p.history.val_loss.push_back(loss);
   if (loss < p.best_val_loss) p.best_val_loss = loss, p.best_val_iter = p.iter;
 }
+
+void on_throughput(TrainProgress& p, double chars_per_sec) { p.chars_per_sec = chars_per_sec; }
 
 }  // namespace charnn

@@ -49,21 +49,25 @@ struct TrainProgress {
   double best_val_loss = std::numeric_limits<double>::infinity();
   int64_t best_val_iter = -1;
   double first_loss = std::numeric_limits<double>::quiet_NaN();
-  double wall_seconds = 0;
-  double chars_per_sec = 0;
+  double wall_seconds = 0;   // the run's wall time across restarts, as the ranks agreed after the last update
+  double chars_per_sec = 0;  // over the last window of updates between loss reads
   History history;
 };
 
-// An update is done, having consumed `batches` batches of the epoch; true when
-// that ended the epoch (`batches_per_epoch` consumed): the epoch count moves
-// on and the data position returns to 0, and the caller restarts the streams
-// and the hidden state.
-bool on_update(TrainProgress& p, int64_t batches, int64_t batches_per_epoch);
+// An update is done, having consumed `batches` batches of the epoch, and the
+// ranks agreed that the run has used `wall_seconds` (the time the learning
+// rate's horizon follows); true when that ended the epoch (`batches_per_epoch`
+// consumed): the epoch count moves on and the data position returns to 0, and
+// the caller restarts the streams and the hidden state.
+bool on_update(TrainProgress& p, int64_t batches, int64_t batches_per_epoch, double wall_seconds);
 // The training losses of updates first_iter, first_iter + 1, ... (1-based
 // iterations) have been read: into the history; the first of the run is kept
 // (the explosion guard compares against it).
 void on_train_losses(TrainProgress& p, int64_t first_iter, const std::vector<double>& losses);
 // A validation pass after update p.iter gave `loss`: into the history, and the best so far.
 void on_validation(TrainProgress& p, double loss);
+// The training pace over the updates since the last loss read (a resumed run's
+// first estimate of its iteration time).
+void on_throughput(TrainProgress& p, double chars_per_sec);
 
 }  // namespace charnn

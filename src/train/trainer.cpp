@@ -74,6 +74,7 @@ struct StepReport {
   double data = 0, compute = 0, reduce = 0, optim = 0;  // seconds
   bool stop = false;         // a stop signal reached some rank: checkpoint and exit 75
   bool out_of_time = false;  // the max_seconds budget is spent: final validation, exit 0
+  double wall = 0;           // the run's wall time, as the ranks agreed after this update
 };
 
 [[noreturn]] void stop_on_nan(const Run& r, int64_t iter, const char* what, const char* consequence) {
@@ -98,12 +99,12 @@ void check_explosion(const TrainProgress& prog, const TrainConfig& cfg, double l
 void agree(Run& r, StepReport& s) {
   double flags[3] = {g_stop_signal.load() ? 1.0 : 0.0, r.out_of_time() ? 1.0 : 0.0, r.total_wall()};
   if (r.c.size > 1) {
-    CollectiveScope scope(cat("allreduce of iteration ", r.prog.iter + 1, "'s stop flags"), sizeof flags);
+    CollectiveScope scope(cat("allreduce of iteration ", r.st.prog.iter + 1, "'s stop flags"), sizeof flags);
     allreduce_sum(flags, 3);
   }
   s.stop = flags[0] > 0;
   s.out_of_time = flags[1] > 0;
-  r.agreed_wall = flags[2] / r.c.size;
+  s.wall = flags[2] / r.c.size;
 }
 
 // One update: grad_accum batches from this rank's streams, queued on the step.
@@ -111,7 +112,7 @@ StepReport take_step(Run& r, TrainStep& step, BatchSource& src, double lr) {
   StepReport s;
   std::vector<Batch> micro;
   for (int64_t k = 0; k < r.cfg.grad_accum; ++k) {
-    micro.push_back(src.get(r.prog.batch_in_epoch + k));
+    micro.push_back(src.get(r.st.prog.batch_in_epoch + k));
     s.data += micro.back().wait_seconds;
   }
   const TrainStep::Times t = step.run(micro, lr);
@@ -126,15 +127,15 @@ void read_losses(Run& r, TrainStep& step, StepReport& s) {
   auto t = Clock::now();
   TrainStep::Window w = step.drain();
   s.compute += seconds_since(t);
-  const int64_t first_iter = r.prog.iter - static_cast<int64_t>(w.losses.size()) + 1;
+  const int64_t first_iter = r.st.prog.iter - static_cast<int64_t>(w.losses.size()) + 1;
   if (w.bad_iter >= 0) {
     const size_t at = static_cast<size_t>(w.bad_iter - (first_iter - 1));
     const bool loss_bad = at < w.losses.size() && !std::isfinite(w.losses[at]);
     stop_on_nan(r, w.bad_iter, loss_bad ? "loss" : "gradient", "weights were not updated from there on");
   }
-  on_train_losses(r.prog, first_iter, w.losses);
+  on_train_losses(r.st.prog, first_iter, w.losses);
   for (size_t i = 0; i < w.losses.size(); ++i)
-    check_explosion(r.prog, r.cfg, w.losses[i], first_iter + static_cast<int64_t>(i));
+    check_explosion(r.st.prog, r.cfg, w.losses[i], first_iter + static_cast<int64_t>(i));
   if (!w.losses.empty()) s.loss = w.losses.back(), s.grad_norm = w.grad_norms.back();
 }
 
@@ -144,24 +145,19 @@ void evaluate_and_save(Run& r, RunDir& dir, const char* why) {
   const auto t0 = Clock::now();
   EvalResult ev = evaluate(*r.model, r.corpus, Split::Val, cfg.batch_size, cfg.seq_length, cfg.val_max_batches,
                            r.device);
-  on_validation(r.prog, ev.loss);
-  std::vector<uint8_t> h = gather_bytes(state_bytes(r.state.h));
-  std::vector<uint8_t> cc = r.state.c.defined() ? gather_bytes(state_bytes(r.state.c)) : std::vector<uint8_t>();
-  std::vector<uint8_t> rng = gather_bytes(rng_bytes(r.device));
+  on_validation(r.st.prog, ev.loss);
+  Checkpoint ck = snapshot(r, ev.loss);
   if (!r.lead) {
     r.last_eval_seconds = seconds_since(t0);
     return;
   }
-  TrainProgress prog = r.prog;
-  prog.wall_seconds = r.total_wall();
   const std::string path = cfg.checkpoint_dir + "/" + checkpoint_file_name(cfg.savefile, r.epoch(), ev.loss);
-  save_checkpoint(path, make_checkpoint(cfg, r.corpus->vocab(), r.spec, r.fp, r.opt, prog, ev.loss, r.epoch(),
-                                        r.c.size, std::move(h), std::move(cc), std::move(rng)));
-  r.best_path = apply_retention(cfg.checkpoint_dir, cfg.savefile, r.prog.run_id, cfg.keep_last, cfg.keep_best);
-  dir.metric({{"event", "val"}, {"iter", r.prog.iter}, {"epoch", r.epoch()}, {"val_loss", ev.loss},
+  save_checkpoint(path, ck);
+  r.best_path = apply_retention(cfg.checkpoint_dir, cfg.savefile, r.st.prog.run_id, cfg.keep_last, cfg.keep_best);
+  dir.metric({{"event", "val"}, {"iter", r.st.prog.iter}, {"epoch", r.epoch()}, {"val_loss", ev.loss},
               {"val_bpc", ev.loss / std::log(2.0)}, {"checkpoint", path}, {"reason", why}, {"wall", r.total_wall()}});
   log::info("val loss {:.6g} nats/char ({:.6g} bpc) at iteration {}, epoch {:.6g} -> {}", ev.loss,
-            ev.loss / std::log(2.0), r.prog.iter, r.epoch(), path);
+            ev.loss / std::log(2.0), r.st.prog.iter, r.epoch(), path);
   r.last_eval_seconds = seconds_since(t0);
 }
 
@@ -173,10 +169,10 @@ void progress_sample(Run& r, RunDir& dir) {
     SampleOptions so;
     so.length = r.cfg.sample_length;
     so.temperature = temp;
-    so.seed = static_cast<uint64_t>(r.cfg.seed + r.prog.iter);
+    so.seed = static_cast<uint64_t>(r.cfg.seed + r.st.prog.iter);
     std::string text = sampler.generate(so);
-    dir.sample({{"iter", r.prog.iter}, {"temperature", temp}, {"text", text}});
-    log::progress(fmt::format("--- sample at iteration {}, temperature {} ---\n{}\n---", r.prog.iter, temp, text),
+    dir.sample({{"iter", r.st.prog.iter}, {"temperature", temp}, {"text", text}});
+    log::progress(fmt::format("--- sample at iteration {}, temperature {} ---\n{}\n---", r.st.prog.iter, temp, text),
                   false);
   }
 }
@@ -188,7 +184,7 @@ std::unique_ptr<TrainStep> make_step(Run& r, GradReducer& reducer) {
     fail("cuda_graph = on needs a GPU (device: cuda); set cuda_graph: auto or off");
   // A CUDA graph takes its memory pool while it is captured: the peak counts from before.
   if (r.device.is_cuda()) gpu::reset_peak(r.device.index());
-  auto step = std::make_unique<TrainStep>(*r.model, r.fp, r.opt, r.state, reducer, r.cfg, r.prog.iter, r.device,
+  auto step = std::make_unique<TrainStep>(*r.model, r.fp, r.st.opt, r.st.hidden, reducer, r.cfg, r.st.prog.iter, r.device,
                                           r.cfg.cuda_graph != CudaGraph::Off);
   if (!r.device.is_cuda()) return step;
   if (r.cfg.cuda_graph == CudaGraph::On && !step->graphed())
@@ -228,7 +224,7 @@ void start_lines(const Run& r, const GradReducer& reducer, RunDir& dir) {
             to_string(r.cfg.model), r.cfg.num_layers, r.cfg.rnn_size, r.fp.data.numel(), r.corpus->vocab().size(),
             r.c.size, r.cfg.batch_size, r.cfg.seq_length, r.layout.batches, r.total_iters, r.device.str(),
             r.blas_threads);
-  nlohmann::json start = {{"event", "start"}, {"iter", r.prog.iter}, {"world_size", r.c.size},
+  nlohmann::json start = {{"event", "start"}, {"iter", r.st.prog.iter}, {"world_size", r.c.size},
                           {"parameters", r.fp.data.numel()}, {"total_iters", r.total_iters},
                           {"batches_per_epoch", r.layout.batches}, {"resumed", !r.resume_path.empty()}};
   if (!places.empty()) start["ranks"] = ranks;
@@ -238,8 +234,8 @@ void start_lines(const Run& r, const GradReducer& reducer, RunDir& dir) {
 // A "train" line of metrics.jsonl: the loss at this update, timings averaged over the window.
 void log_train(const Run& r, RunDir& dir, LogWindow& w, const StepReport& s, double lr) {
   const double ms = 1000.0 / std::max<int64_t>(1, w.iters);
-  nlohmann::json line = {{"event", "train"}, {"iter", r.prog.iter}, {"epoch", r.epoch()}, {"loss", s.loss},
-                         {"lr", lr}, {"grad_norm", s.grad_norm}, {"chars_per_sec", r.prog.chars_per_sec},
+  nlohmann::json line = {{"event", "train"}, {"iter", r.st.prog.iter}, {"epoch", r.epoch()}, {"loss", s.loss},
+                         {"lr", lr}, {"grad_norm", s.grad_norm}, {"chars_per_sec", r.st.prog.chars_per_sec},
                          {"ms_data", w.data * ms}, {"ms_compute", w.compute * ms},
                          {"ms_allreduce_exposed", w.reduce * ms}, {"ms_optimizer", w.optim * ms},
                          {"wall", r.total_wall()}};
@@ -248,15 +244,15 @@ void log_train(const Run& r, RunDir& dir, LogWindow& w, const StepReport& s, dou
   w = LogWindow();
 }
 
-// The order in which epoch r.prog.epoch deals the train windows to the streams.
+// The order in which epoch r.st.prog.epoch deals the train windows to the streams.
 void deal_train_order(const Run& r, BatchSource& src) {
   if (r.cfg.block_shuffle > 0)
-    src.set_order(make_block_order(r.layout, r.cfg.block_shuffle, r.cfg.seed, r.prog.epoch));
+    src.set_order(make_block_order(r.layout, r.cfg.block_shuffle, r.cfg.seed, r.st.prog.epoch));
 }
 
 // An update is done; at an epoch boundary the streams restart, and so does the hidden state.
-void end_update(Run& r, TrainStep& step, BatchSource& src) {
-  if (!on_update(r.prog, r.cfg.grad_accum, r.updates_per_epoch * r.cfg.grad_accum)) return;
+void end_update(Run& r, TrainStep& step, BatchSource& src, const StepReport& s) {
+  if (!on_update(r.st.prog, r.cfg.grad_accum, r.updates_per_epoch * r.cfg.grad_accum, s.wall)) return;
   deal_train_order(r, src);
   step.reset_state();
 }
@@ -264,8 +260,8 @@ void end_update(Run& r, TrainStep& step, BatchSource& src) {
 TrainOutcome outcome_of(const Run& r, int exit_code) {
   TrainOutcome o;
   o.exit_code = exit_code;
-  o.iterations = r.prog.iter;
-  o.best_val_loss = r.prog.best_val_loss;
+  o.iterations = r.st.prog.iter;
+  o.best_val_loss = r.st.prog.best_val_loss;
   o.best_checkpoint = r.best_path;
   return o;
 }
@@ -291,33 +287,33 @@ TrainOutcome train(TrainConfig cfg) {
   r.model->train();
   try {
     bool out_of_time = budget_spent_at_start(r);
-    while (!schedule.done(r.prog.iter) && !out_of_time) {
-      const double lr = learning_rate_at(r.cfg, r.prog.iter, r.updates_per_epoch, r.total_iters, r.c.size, r.agreed_wall);
+    while (!schedule.done(r.st.prog.iter) && !out_of_time) {
+      const double lr = learning_rate_at(r.cfg, r.st.prog.iter, r.updates_per_epoch, r.total_iters, r.c.size, r.st.prog.wall_seconds);
       const auto t_iter = Clock::now();
       StepReport s = take_step(r, *step, train_src, lr);
       r.last_iter_seconds = seconds_since(t_iter);
       out_of_time = s.out_of_time;
-      end_update(r, *step, train_src);
-      const bool report = schedule.needs_losses(r.prog.iter, s.stop || s.out_of_time);
+      end_update(r, *step, train_src, s);
+      const bool report = schedule.needs_losses(r.st.prog.iter, s.stop || s.out_of_time);
       if (report) read_losses(r, *step, s);
       window.add(s);
       if (!report) continue;
       const double elapsed = seconds_since(window.since);
-      r.prog.chars_per_sec = elapsed > 0 ? r.chars_per_iter() * window.iters / elapsed : 0;
+      on_throughput(r.st.prog, elapsed > 0 ? r.chars_per_iter() * window.iters / elapsed : 0);
       if (r.lead)
-        display.update({r.prog.iter, r.total_iters, r.epoch(), s.loss, lr, s.grad_norm, r.prog.chars_per_sec,
+        display.update({r.st.prog.iter, r.total_iters, r.epoch(), s.loss, lr, s.grad_norm, r.st.prog.chars_per_sec,
                         r.total_wall(), r.cfg.max_seconds});
-      if (schedule.log(r.prog.iter)) log_train(r, dir, window, s, lr);  // the line itself: rank 0's RunDir
+      if (schedule.log(r.st.prog.iter)) log_train(r, dir, window, s, lr);  // the line itself: rank 0's RunDir
       if (s.stop) {
-        log::info("stop requested (signal) at iteration {}; writing a checkpoint", r.prog.iter);
+        log::info("stop requested (signal) at iteration {}; writing a checkpoint", r.st.prog.iter);
         evaluate_and_save(r, dir, "preempted");
         display.finish();
         return outcome_of(r, kExitPreempted);
       }
-      const bool last = schedule.done(r.prog.iter) || s.out_of_time;
-      if (schedule.evaluate(r.prog.iter) || last) evaluate_and_save(r, dir, last ? "final" : "periodic");
-      if (s.out_of_time) log::info("max_seconds = {} s reached after iteration {}", r.cfg.max_seconds, r.prog.iter);
-      if (schedule.sample(r.prog.iter)) progress_sample(r, dir);
+      const bool last = schedule.done(r.st.prog.iter) || s.out_of_time;
+      if (schedule.evaluate(r.st.prog.iter) || last) evaluate_and_save(r, dir, last ? "final" : "periodic");
+      if (s.out_of_time) log::info("max_seconds = {} s reached after iteration {}", r.cfg.max_seconds, r.st.prog.iter);
+      if (schedule.sample(r.st.prog.iter)) progress_sample(r, dir);
     }
   } catch (const CollectiveError&) {
     display.finish();  // the error line must not land inside a progress bar
@@ -325,9 +321,9 @@ TrainOutcome train(TrainConfig cfg) {
   }
   display.finish();
   if (r.lead) {
-    log::info("done: {} iterations; best val loss {:.4f} nats/char ({:.4f} bpc) at iteration {}: {}", r.prog.iter,
-              r.prog.best_val_loss, r.prog.best_val_loss / std::log(2.0), r.prog.best_val_iter, r.best_path);
-    dir.metric({{"event", "done"}, {"iter", r.prog.iter}, {"best_val_loss", r.prog.best_val_loss},
+    log::info("done: {} iterations; best val loss {:.4f} nats/char ({:.4f} bpc) at iteration {}: {}", r.st.prog.iter,
+              r.st.prog.best_val_loss, r.st.prog.best_val_loss / std::log(2.0), r.st.prog.best_val_iter, r.best_path);
+    dir.metric({{"event", "done"}, {"iter", r.st.prog.iter}, {"best_val_loss", r.st.prog.best_val_loss},
                 {"best_checkpoint", r.best_path}, {"wall", r.total_wall()}});
   }
   return outcome_of(r, 0);

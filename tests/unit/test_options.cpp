@@ -185,6 +185,29 @@ TEST(Choices, ABadValueNamesTheKeyAndTheChoices) {
   EXPECT_EQ(cfg.device, DeviceChoice::Cuda);
 }
 
+// resume is a closed choice or a path, parsed once where it is read; config.yaml
+// holds what was written.
+TEST(Options, ResumeIsNothingLatestOrAFile) {
+  TrainConfig cfg;
+  EXPECT_FALSE(cfg.resume.given());
+  set_option(cfg, "resume", "auto", "--resume");
+  EXPECT_EQ(cfg.resume.kind, ResumeFrom::Kind::Latest);
+  EXPECT_EQ(option_value(cfg, *find_option("resume")), "auto");
+  set_option(cfg, "resume", "cv/lm_lstm_epoch1.00_2.0000.h5", "--resume");
+  EXPECT_EQ(cfg.resume.kind, ResumeFrom::Kind::File);
+  EXPECT_EQ(cfg.resume.path, "cv/lm_lstm_epoch1.00_2.0000.h5");
+  TrainConfig back;
+  apply_yaml_text(back, to_yaml(cfg), "config.yaml");
+  EXPECT_EQ(back.resume.kind, ResumeFrom::Kind::File);
+  EXPECT_EQ(back.resume.path, cfg.resume.path);
+  set_option(cfg, "resume", "", "--resume");
+  EXPECT_FALSE(cfg.resume.given());
+  set_option(cfg, "init_from", "a.h5", "--init_from");
+  set_option(cfg, "resume", "auto", "--resume");
+  cfg.data = "x.h5";
+  EXPECT_NE(error_of([&] { validate(cfg); }).find("exclusive"), std::string::npos);
+}
+
 // What a string option's value names lives in its row: train's file checks
 // and a sweep's path rules read it from there.
 TEST(Options, EachPathOptionSaysWhatItNamesInItsRow) {

@@ -10,14 +10,15 @@ using namespace charnn;
 TEST(TrainState, AnUpdateMovesTheDataPositionAndWrapsAtTheEpoch) {
   TrainProgress p;
   // 3 updates of 2 micro-batches fill an epoch of 6 batches.
-  EXPECT_FALSE(on_update(p, 2, 6));
-  EXPECT_FALSE(on_update(p, 2, 6));
+  EXPECT_FALSE(on_update(p, 2, 6, 1.5));
+  EXPECT_FALSE(on_update(p, 2, 6, 1.5));
   EXPECT_EQ(p.batch_in_epoch, 4);
-  EXPECT_TRUE(on_update(p, 2, 6));
+  EXPECT_TRUE(on_update(p, 2, 6, 2.5));
+  EXPECT_DOUBLE_EQ(p.wall_seconds, 2.5);  // the agreed wall time moves with the update
   EXPECT_EQ(p.iter, 3);
   EXPECT_EQ(p.epoch, 1);
   EXPECT_EQ(p.batch_in_epoch, 0);
-  EXPECT_FALSE(on_update(p, 2, 6));
+  EXPECT_FALSE(on_update(p, 2, 6, 1.5));
   EXPECT_EQ(p.iter, 4);
   EXPECT_EQ(p.batch_in_epoch, 2);
 }

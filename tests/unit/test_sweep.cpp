@@ -621,7 +621,7 @@ TEST(SweepTable, ADirectoryThatIsNeitherASweepNorARunIsAnError) {
   TempDir tmp;
   fs::create_directories(tmp.path / "empty");
   tmp.file("plain/README.md", "notes");
-  for (const std::string dir : {tmp / "empty", tmp / "plain"}) {
+  for (const std::string& dir : {tmp / "empty", tmp / "plain"}) {
     const std::string e = error_of([&] { read_run(dir); });
     EXPECT_EQ(e, dir + ": neither a sweep directory (no trials.csv) nor a run directory (no config.yaml, "
                        "metrics.jsonl, status.json or checkpoints)");
