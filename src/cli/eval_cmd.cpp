@@ -46,20 +46,20 @@ int cmd_eval(int argc, char** argv) {
   require_readable_file(path, "checkpoint");
   require_readable_file(data, "corpus cache (.h5)");
   if (!vocab.empty()) require_readable_file(vocab, "torch-rnn vocabulary (.json)");
-  comm_init(&argc, &argv);  // under mpirun the split's streams are spread over the ranks
+  const Comm& c = comm_init(&argc, &argv);  // under mpirun the split's streams are spread over the ranks
   Checkpoint ck = load_checkpoint(path);
   auto corpus = std::shared_ptr<const Corpus>(Corpus::open(data, vocab));
   if (!(ck.vocab == corpus->vocab()))
     fail(path, ": vocabulary differs from ", data, ": ", describe_vocab_difference(ck.vocab, corpus->vocab()));
   if (corpus->size(s) == 0) fail(data, ": the ", split, " split is empty");
-  const int gpu_index = gpu::resolve_device(device_name, comm().local_rank, comm().local_size);
+  const int gpu_index = gpu::resolve_device(device_name, c.local_rank, c.local_size);
   const torch::Device device = gpu_index < 0 ? torch::Device(torch::kCPU) : torch::Device(torch::kCUDA, gpu_index);
   if (device.is_cuda()) gpu::set_math_mode(gpu::MathMode::FP32);  // cuDNN would default to TF32
   CharRNN model = model_from_checkpoint(ck, device);
   const int64_t B = batch_size > 0 ? batch_size : ck.config.batch_size;
   const int64_t T = seq_length > 0 ? seq_length : ck.config.seq_length;
-  EvalResult r = evaluate(*model, corpus, s, B, T, max_batches, device);
-  if (comm().rank == 0 && json) {
+  EvalResult r = evaluate(c, *model, corpus, s, B, T, max_batches, device);
+  if (c.rank == 0 && json) {
     // Built by nlohmann-json, not printf: a path may hold quotes, backslashes or
     // control characters. Doubles are written so they read back exactly; a path
     // that is not valid UTF-8 gets U+FFFD rather than making the output invalid.
@@ -69,7 +69,7 @@ int cmd_eval(int argc, char** argv) {
                                 {"bpc", r.loss / std::log(2.0)},
                                 {"characters", static_cast<int64_t>(r.tokens)}};
     std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
-  } else if (comm().rank == 0)
+  } else if (c.rank == 0)
     std::printf("%s on %s/%s: loss %.4f nats/char, %.4f bits/char over %.0f characters\n", path.c_str(), data.c_str(),
               split.c_str(), r.loss, r.loss / std::log(2.0), r.tokens);
   return 0;

@@ -86,20 +86,20 @@ int cmd_train(int argc, char** argv) {
     setup_error = e.what();
   }
   set_collective_timeout(cl.cfg.collective_timeout);  // the default when the command line was refused
-  comm_init(&argc, &argv);
-  if (comm().size == 1) {
+  const Comm& c = comm_init(&argc, &argv);
+  if (c.size == 1) {
     if (!setup_error.empty()) throw Error(setup_error);
   } else if (any_rank(!setup_error.empty())) {
-    uint8_t root_failed = comm().rank == 0 && !setup_error.empty();
+    uint8_t root_failed = c.rank == 0 && !setup_error.empty();
     broadcast_bytes(&root_failed, 1, 0);
     if (root_failed) log::error_job(setup_error);      // the verdict of every rank, said once
     else if (!setup_error.empty()) log::error(setup_error);  // only some ranks: each says its own, "[rank r]"
     return 1;
   }
-  if (cl.trial_dir.empty()) return train(cl.cfg).exit_code;
+  if (cl.trial_dir.empty()) return train(cl.cfg, c).exit_code;
 
   // A sweep trial: rank 0 keeps DIR/status.json current.
-  const bool lead = comm().rank == 0;
+  const bool lead = c.rank == 0;
   TrialStatus st = read_trial_status(cl.trial_dir);
   const char* job = std::getenv("SLURM_ARRAY_JOB_ID");
   const char* task = std::getenv("SLURM_ARRAY_TASK_ID");
@@ -111,7 +111,7 @@ int cmd_train(int argc, char** argv) {
   st.message.clear();
   if (lead) write_trial_status(cl.trial_dir, st);
   try {
-    TrainOutcome out = train(cl.cfg);
+    TrainOutcome out = train(cl.cfg, c);
     st.status = out.exit_code == 0                ? TrialState::done
                 : out.exit_code == kExitPreempted ? TrialState::preempted
                                                   : TrialState::failed;

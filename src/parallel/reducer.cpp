@@ -5,22 +5,14 @@
 #include <chrono>
 
 #include "parallel/comm.h"
+#include "parallel/nccl_lane.h"
 #include "parallel/watchdog.h"
 #include "util/status.h"
 
-#ifdef CHARNN_HAVE_NCCL
-#include <c10/cuda/CUDAException.h>
-#include <c10/cuda/CUDAGuard.h>
-#include <c10/cuda/CUDAStream.h>
-#include <cuda_runtime.h>
-
-#include "parallel/nccl_comm.h"
-#endif
-
 namespace charnn {
 
-GradReducer::GradReducer(FlatParams& fp, double bucket_mb, bool overlap, bool always)
-    : fp_(fp), world_(comm().size), active_(world_ > 1 || always), overlap_(overlap) {
+GradReducer::GradReducer(const Comm& c, FlatParams& fp, double bucket_mb, bool overlap, bool always)
+    : fp_(fp), world_(c.size), active_(world_ > 1 || always), overlap_(overlap) {
   if (!active_) return;
   // Buckets over the parameters in reverse order: decoder first, embedding last.
   const int64_t cap = std::max<int64_t>(1, static_cast<int64_t>(bucket_mb * 1e6 / sizeof(float)));
@@ -42,23 +34,8 @@ GradReducer::GradReducer(FlatParams& fp, double bucket_mb, bool overlap, bool al
   cur.offset = hi - cur.numel;
   buckets_.push_back(cur);
 
-  const bool cuda = fp.data.is_cuda();
-#ifdef CHARNN_HAVE_NCCL
-  if (cuda) {
-    nccl_ = nccl_init(comm().rank, world_, fp.data.get_device());
-    cudaStream_t s;
-    C10_CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
-    nccl_stream_ = s;
-    for (size_t i = 0; i <= buckets_.size(); ++i) {
-      cudaEvent_t ev;
-      C10_CUDA_CHECK(cudaEventCreateWithFlags(&ev, cudaEventDisableTiming));
-      events_.push_back(ev);
-    }
-  }
-#else
-  if (cuda) fail("CUDA gradients across ranks need NCCL, but this charnn was built without it");
-#endif
-  if (!cuda) comm_thread_ = std::thread([this] { comm_thread_main(); });
+  if (fp.data.is_cuda()) nccl_ = NcclLane::open(c.rank, world_, fp.data.get_device(), buckets_.size());
+  else comm_thread_ = std::thread([this] { comm_thread_main(); });
 
   if (overlap_) {
     for (size_t k = 0; k < fp.params.size(); ++k) {
@@ -80,12 +57,6 @@ GradReducer::~GradReducer() {
   }
   cv_.notify_all();
   if (comm_thread_.joinable()) comm_thread_.join();
-#ifdef CHARNN_HAVE_NCCL
-  // A destructor must not throw: report a failure and go on tearing down.
-  for (void* ev : events_) C10_CUDA_CHECK_WARN(cudaEventDestroy(static_cast<cudaEvent_t>(ev)));
-  if (nccl_stream_) C10_CUDA_CHECK_WARN(cudaStreamDestroy(static_cast<cudaStream_t>(nccl_stream_)));
-  nccl_destroy(nccl_);
-#endif
 }
 
 void GradReducer::arm(bool reduce_this_backward) {
@@ -107,16 +78,8 @@ void GradReducer::launch_ready_buckets() {
   while (next_launch_ < buckets_.size() && buckets_[next_launch_].ready == buckets_[next_launch_].expected) {
     const size_t i = next_launch_++;
     if (nccl_) {
-#ifdef CHARNN_HAVE_NCCL
-      // The side stream waits for the gradients produced on the compute
-      // stream (in a capture this forks the side stream into the graph).
-      auto ev = static_cast<cudaEvent_t>(events_[i]);
-      C10_CUDA_CHECK(cudaEventRecord(ev, c10::cuda::getCurrentCUDAStream().stream()));
-      C10_CUDA_CHECK(cudaStreamWaitEvent(static_cast<cudaStream_t>(nccl_stream_), ev, 0));
-      nccl_allreduce_average(nccl_, fp_.grad.data_ptr<float>() + buckets_[i].offset, buckets_[i].numel,
-                             nccl_stream_);
+      nccl_->reduce(i, fp_.grad.data_ptr<float>() + buckets_[i].offset, static_cast<size_t>(buckets_[i].numel));
       completed_ += 1;
-#endif
     } else {
       queue_.push_back(i);
       cv_.notify_all();
@@ -166,24 +129,12 @@ double GradReducer::finish() {
     if (!nccl_) cv_.wait(lk, [&] { return completed_ == buckets_.size(); });
     armed_ = false;
   }
-#ifdef CHARNN_HAVE_NCCL
-  if (nccl_) {
-    // The compute stream waits for the side stream (in a capture: joins it
-    // back, as a graph requires); the host does not wait (wait_device does).
-    auto join = static_cast<cudaEvent_t>(events_.back());
-    C10_CUDA_CHECK(cudaEventRecord(join, static_cast<cudaStream_t>(nccl_stream_)));
-    C10_CUDA_CHECK(cudaStreamWaitEvent(c10::cuda::getCurrentCUDAStream().stream(), join, 0));
-  }
-#endif
+  if (nccl_) nccl_->join();  // the host does not wait here (wait_device does)
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 void GradReducer::wait_device() {
-#ifdef CHARNN_HAVE_NCCL
-  if (nccl_)
-    nccl_wait(nccl_, c10::cuda::getCurrentCUDAStream().stream(),
-              collective_timeout() > 0 ? collective_timeout() : 1e300);
-#endif
+  if (nccl_) nccl_->wait(collective_timeout() > 0 ? collective_timeout() : 1e300);
 }
 
 }  // namespace charnn

@@ -17,16 +17,16 @@
 #include <vector>
 
 #include "model/flat_params.h"
+#include "parallel/comm.h"
+#include "parallel/nccl_lane.h"
 
 namespace charnn {
-
-struct NcclComm;
 
 class GradReducer {
  public:
   // `always`: reduce even with one rank (a test switch: the NCCL path runs
   // for real on a one-rank communicator, where the average is the identity).
-  GradReducer(FlatParams& fp, double bucket_mb, bool overlap, bool always = false);
+  GradReducer(const Comm& c, FlatParams& fp, double bucket_mb, bool overlap, bool always = false);
   ~GradReducer();
   GradReducer(const GradReducer&) = delete;
   GradReducer& operator=(const GradReducer&) = delete;
@@ -44,6 +44,7 @@ class GradReducer {
   void wait_device();
   size_t bucket_count() const { return buckets_.size(); }
   bool active() const { return active_; }
+  int world_size() const { return world_; }
   const char* backend() const { return nccl_ ? "NCCL" : "MPI"; }
 
  private:
@@ -73,12 +74,7 @@ class GradReducer {
   std::deque<size_t> queue_;  // MPI: buckets waiting for the comm thread
   bool stop_ = false;
   std::thread comm_thread_;
-  NcclComm* nccl_ = nullptr;
-  [[maybe_unused]] void* nccl_stream_ = nullptr;  // used by CUDA builds only
-  // cudaEvent_t: one per bucket (the side stream waits for its gradients) and
-  // the join of the side stream back into the compute stream. Made once:
-  // creating events is not allowed while a CUDA graph is being captured.
-  std::vector<void*> events_;
+  std::unique_ptr<NcclLane> nccl_;  // CUDA gradients: NCCL on a side stream
 };
 
 }  // namespace charnn

@@ -40,9 +40,10 @@ struct TrainState {
 
 // Everything one training run holds, from set-up to the last checkpoint.
 struct Run {
+  Run(TrainConfig config, const Comm& comm) : cfg(std::move(config)), c(comm), lead(comm.rank == 0) {}
   TrainConfig cfg;
-  const Comm& c = comm();
-  bool lead = comm().rank == 0;
+  const Comm& c;  // the job's ranks (parallel/comm.h)
+  bool lead;      // rank 0: writes the run directory and the checkpoints
   Clock::time_point t_start = Clock::now();
   int blas_threads = 1;
   torch::Device device = torch::kCPU;

@@ -30,16 +30,16 @@ namespace {
 // share a GPU by accident (a launcher that bound them all to device 0) would
 // fight over its memory: every rank names its physical GPU, and ranks that
 // landed on the same one stop together, before any work, naming the layout.
-void check_one_rank_per_gpu(int index) {
+void check_one_rank_per_gpu(const Comm& c, int index) {
   constexpr size_t kLen = 160;
   const std::string me = cat(host_name(), " GPU ", gpu::bus_id(index));
   std::vector<uint8_t> mine(kLen, 0);
   std::copy_n(me.begin(), std::min(me.size(), kLen - 1), mine.begin());
   const std::vector<uint8_t> all = gather_bytes(mine);
   std::string clash;
-  if (comm().rank == 0) {
+  if (c.rank == 0) {
     std::map<std::string, int> first;
-    for (int r = 0; r < comm().size && clash.empty(); ++r) {
+    for (int r = 0; r < c.size && clash.empty(); ++r) {
       const std::string name(reinterpret_cast<const char*>(all.data() + r * kLen));
       auto [it, fresh] = first.emplace(name, r);
       if (!fresh) clash = cat("ranks ", it->second, " and ", r, " were both given ", name);
@@ -54,10 +54,10 @@ void check_one_rank_per_gpu(int index) {
                                      "srun: --gpus-per-task=1 or --gpu-bind=single:1), or set device: cpu"));
 }
 
-torch::Device pick_device(const TrainConfig& cfg) {
-  const int index = gpu::resolve_device(cfg.device, comm().local_rank, comm().local_size);
+torch::Device pick_device(const TrainConfig& cfg, const Comm& c) {
+  const int index = gpu::resolve_device(cfg.device, c.local_rank, c.local_size);
   if (index < 0) return torch::kCPU;
-  if (comm().size > 1) check_one_rank_per_gpu(index);
+  if (c.size > 1) check_one_rank_per_gpu(c, index);
   return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
 }
 
@@ -158,7 +158,7 @@ void plan_batches(Run& r) {
 void set_up(Run& r) {
   r.blas_threads = configure_cpu_threads(r.cfg.threads, r.c.local_size);
   configure_allocator();
-  r.device = pick_device(r.cfg);
+  r.device = pick_device(r.cfg, r.c);
   r.corpus = std::shared_ptr<const Corpus>(Corpus::open(r.cfg.data, r.cfg.vocab));
   std::unique_ptr<Checkpoint> ck = open_checkpoint_source(r.cfg, r.corpus->vocab(), &r.resume_path);
   if (r.resume_path.empty()) {  // a new run: the directory must be free for it (a resume takes its id over)

@@ -138,8 +138,8 @@ TrainStep::Window TrainStep::drain() {
   Window w = std::move(window_);
   window_ = Window();
   w.bad_iter = bad < 0 ? -1 : static_cast<int64_t>(bad);
-  const Comm& c = comm();
-  if (c.size == 1) return w;
+  const int world = reducer_.world_size();
+  if (world == 1) return w;
   // Every rank drains after the same update, so the windows have one length.
   // The losses become the ranks' mean (the gradient norms already agree: they
   // are taken after the all-reduce); the first bad update on any rank decides
@@ -150,7 +150,7 @@ TrainStep::Window TrainStep::drain() {
                           w.losses.size() * sizeof(double));
     allreduce_sum(w.losses.data(), w.losses.size());
   }
-  for (double& loss : w.losses) loss /= c.size;
+  for (double& loss : w.losses) loss /= world;
   constexpr int64_t kTop = std::numeric_limits<int64_t>::max();  // the max of kTop - bad is the smallest bad
   const int64_t top = allreduce_max(w.bad_iter < 0 ? -1 : kTop - w.bad_iter);
   w.bad_iter = top < 0 ? -1 : kTop - top;

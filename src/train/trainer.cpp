@@ -28,9 +28,8 @@ extern "C" void on_stop_signal(int sig) { g_stop_signal.store(sig); }
 
 }  // namespace
 
-EvalResult evaluate(CharRNNImpl& model, const std::shared_ptr<const Corpus>& corpus, Split split,
+EvalResult evaluate(const Comm& c, CharRNNImpl& model, const std::shared_ptr<const Corpus>& corpus, Split split,
                     int64_t total_streams, int64_t seq_length, int64_t max_batches, torch::Device device) {
-  const Comm& c = comm();
   StreamLayout layout = make_layout(corpus->size(split), total_streams, seq_length);
   if (layout.batches == 0)
     fail(too_small_message(corpus->size(split), total_streams, seq_length, 1, 1, split_name(split)),
@@ -143,7 +142,7 @@ void read_losses(Run& r, TrainStep& step, StepReport& s) {
 void evaluate_and_save(Run& r, RunDir& dir, const char* why) {
   const TrainConfig& cfg = r.cfg;
   const auto t0 = Clock::now();
-  EvalResult ev = evaluate(*r.model, r.corpus, Split::Val, cfg.batch_size, cfg.seq_length, cfg.val_max_batches,
+  EvalResult ev = evaluate(r.c, *r.model, r.corpus, Split::Val, cfg.batch_size, cfg.seq_length, cfg.val_max_batches,
                            r.device);
   on_validation(r.st.prog, ev.loss);
   Checkpoint ck = snapshot(r, ev.loss);
@@ -268,14 +267,13 @@ TrainOutcome outcome_of(const Run& r, int exit_code) {
 
 }  // namespace
 
-TrainOutcome train(TrainConfig cfg) {
+TrainOutcome train(TrainConfig cfg, const Comm& c) {
   std::signal(SIGUSR2, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
   std::signal(SIGINT, on_stop_signal);
-  Run r;
-  r.cfg = std::move(cfg);
+  Run r(std::move(cfg), c);
   set_up(r);
-  GradReducer reducer(r.fp, r.cfg.bucket_mb, r.cfg.overlap, r.cfg.reduce_single_rank);
+  GradReducer reducer(r.c, r.fp, r.cfg.bucket_mb, r.cfg.overlap, r.cfg.reduce_single_rank);
   RunDir dir(r.cfg, r.lead);
   start_lines(r, reducer, dir);
   ProgressDisplay display(r.lead ? r.cfg.progress : ProgressMode::Lines, r.cfg.print_every);

@@ -7,6 +7,7 @@
 
 #include "data/corpus.h"
 #include "model/charrnn.h"
+#include "parallel/comm.h"
 #include "train/options.h"
 
 namespace charnn {
@@ -22,7 +23,7 @@ struct TrainOutcome {
   int64_t iterations = 0;
 };
 
-TrainOutcome train(TrainConfig cfg);
+TrainOutcome train(TrainConfig cfg, const Comm& c);
 
 struct EvalResult {
   double loss = 0;    // mean cross-entropy, nats per character
@@ -32,7 +33,7 @@ struct EvalResult {
 // Loss over a split cut into `total_streams` streams (independent of the rank
 // count); the streams are spread over the ranks and the sums all-reduced, so
 // every rank gets the same number whatever the number of ranks.
-EvalResult evaluate(CharRNNImpl& model, const std::shared_ptr<const Corpus>& corpus, Split split,
+EvalResult evaluate(const Comm& c, CharRNNImpl& model, const std::shared_ptr<const Corpus>& corpus, Split split,
                     int64_t total_streams, int64_t seq_length, int64_t max_batches, torch::Device device);
 
 }  // namespace charnn

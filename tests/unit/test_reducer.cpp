@@ -14,13 +14,13 @@ TEST(Reducer, BucketsAreCutInReverseParameterOrderAtTheCap) {
   torch::manual_seed(1);
   torch::nn::Sequential m(torch::nn::Linear(10, 10), torch::nn::Linear(10, 10));
   FlatParams fp = flatten_parameters(*m, torch::kCPU);
-  GradReducer exact(fp, /*bucket_mb=*/110.25 * sizeof(float) / 1e6, /*overlap=*/true, /*always=*/true);
+  GradReducer exact(comm(), fp, /*bucket_mb=*/110.25 * sizeof(float) / 1e6, /*overlap=*/true, /*always=*/true);
   EXPECT_EQ(exact.bucket_count(), 2u);  // [b1 w1] [b0 w0]
-  GradReducer small(fp, 100.5 * sizeof(float) / 1e6, true, true);
+  GradReducer small(comm(), fp, 100.5 * sizeof(float) / 1e6, true, true);
   EXPECT_EQ(small.bucket_count(), 4u);  // no two parameters fit: one bucket each
-  GradReducer big(fp, 1.0, true, true);
+  GradReducer big(comm(), fp, 1.0, true, true);
   EXPECT_EQ(big.bucket_count(), 1u);
-  GradReducer off(fp, 1.0, true, /*always=*/false);
+  GradReducer off(comm(), fp, 1.0, true, /*always=*/false);
   EXPECT_FALSE(off.active());  // one rank: nothing to reduce
 }
 
@@ -34,7 +34,7 @@ TEST(Reducer, OneRankReductionThroughTheHooksLeavesGradientsUnchanged) {
     m->forward(x).pow(2).sum().backward();
     torch::Tensor plain = fp.grad.clone();
     fp.grad.zero_();
-    GradReducer reducer(fp, 40 * sizeof(float) / 1e6, overlap, /*always=*/true);
+    GradReducer reducer(comm(), fp, 40 * sizeof(float) / 1e6, overlap, /*always=*/true);
     ASSERT_GT(reducer.bucket_count(), 1u);
     reducer.arm(true);
     m->forward(x).pow(2).sum().backward();

@@ -116,7 +116,7 @@ void expect_step_matches_reference(CellType cell, int64_t K, bool reduce) {
   torch::optim::Adam ref(a->parameters(), torch::optim::AdamOptions(0.01).betas({cfg.beta1, cfg.beta2}).eps(cfg.eps));
   OptimizerState sb = make_optimizer_state(cfg, fb);
   RnnState state_a = a->zero_state(B, torch::kCPU), state_b = b->zero_state(B, torch::kCPU);
-  GradReducer reducer(fb, 1e-4, /*overlap=*/true, /*always=*/reduce);  // tiny buckets: several of them
+  GradReducer reducer(comm(), fb, 1e-4, /*overlap=*/true, /*always=*/reduce);  // tiny buckets: several of them
   ASSERT_EQ(reducer.active(), reduce);
   TrainStep step(*b, fb, sb, state_b, reducer, cfg, 0, torch::kCPU, /*graph=*/true);
   EXPECT_FALSE(step.graphed());
@@ -180,7 +180,7 @@ TEST(TrainStepTest, DrainNamesTheFirstNonFiniteUpdate) {
   FlatParams fp = flatten_parameters(*m, torch::kCPU);
   OptimizerState st = make_optimizer_state(cfg, fp);
   RnnState state = m->zero_state(2, torch::kCPU);
-  GradReducer reducer(fp, 25, true);
+  GradReducer reducer(comm(), fp, 25, true);
   TrainStep step(*m, fp, st, state, reducer, cfg, 7, torch::kCPU, false);
   step.run({make_batch(0, 6, 5)}, 0.01);
   {
