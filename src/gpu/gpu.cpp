@@ -19,13 +19,24 @@
 
 namespace charnn::gpu {
 
-#ifdef CHARNN_HAVE_CUDA
 namespace {
+#ifdef CHARNN_HAVE_CUDA
 void check(cudaError_t e, const char* what) {
   if (e != cudaSuccess) fail(what, ": ", cudaGetErrorString(e));
 }
-}  // namespace
+
+// ", CUDA 13.0, 1 GPU visible: ..." for the start line.
+std::string cuda_summary() {
+  int rt = 0;
+  check(cudaRuntimeGetVersion(&rt), "cudaRuntimeGetVersion");
+  const int n = visible_count();
+  return cat(", CUDA ", rt / 1000, ".", (rt % 1000) / 10, ", ", n, " GPU", n == 1 ? "" : "s", " visible",
+             n > 0 ? ": " + describe(0) : "");
+}
+#else
+std::string cuda_summary() { return ", no CUDA"; }
 #endif
+}  // namespace
 
 bool available() { return torch::cuda::is_available(); }
 
@@ -44,20 +55,7 @@ int choose_device(int local_rank, int local_size, int visible, std::string* why)
   return -1;
 }
 
-std::string runtime_summary() {
-  std::string s = cat("LibTorch ", TORCH_VERSION);
-#ifdef CHARNN_HAVE_CUDA
-  int rt = 0;
-  check(cudaRuntimeGetVersion(&rt), "cudaRuntimeGetVersion");
-  s += cat(", CUDA ", rt / 1000, ".", (rt % 1000) / 10);
-  const int n = visible_count();
-  s += cat(", ", n, " GPU", n == 1 ? "" : "s", " visible");
-  if (n > 0) s += ": " + describe(0);
-#else
-  s += ", no CUDA";
-#endif
-  return s;
-}
+std::string runtime_summary() { return cat("LibTorch ", TORCH_VERSION, cuda_summary()); }
 
 int resolve_device(DeviceChoice device, int local_rank, int local_size) {
   if (device == DeviceChoice::Cpu || (device == DeviceChoice::Auto && !available())) return -1;

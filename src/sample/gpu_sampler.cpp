@@ -70,6 +70,11 @@ struct GpuLstmSampler::Impl {
   }
 };
 
+std::unique_ptr<GpuLstmSampler> make_gpu_sampler(CharRNNImpl& model, torch::Device device) {
+  if (!device.is_cuda() || model.spec().type != CellType::Lstm) return nullptr;
+  return std::make_unique<GpuLstmSampler>(model, device);
+}
+
 GpuLstmSampler::GpuLstmSampler(CharRNNImpl& model, torch::Device device) : impl_(new Impl(device)) {
   torch::NoGradGuard no_grad;
   Impl& s = *impl_;
@@ -180,6 +185,7 @@ void GpuLstmSampler::generate(int64_t n, const std::function<void(const int64_t*
 
 namespace charnn {
 struct GpuLstmSampler::Impl {};
+std::unique_ptr<GpuLstmSampler> make_gpu_sampler(CharRNNImpl&, torch::Device) { return nullptr; }
 GpuLstmSampler::GpuLstmSampler(CharRNNImpl&, torch::Device) { fail("this charnn was built without CUDA"); }
 GpuLstmSampler::~GpuLstmSampler() = default;
 void GpuLstmSampler::start(uint64_t, double, bool) {}

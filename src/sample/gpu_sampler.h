@@ -15,6 +15,12 @@ namespace charnn {
 
 class CharRNNImpl;
 
+class GpuLstmSampler;
+
+// The GPU sampler for `model` where there is one (a CUDA build, an LSTM on a
+// CUDA device); null otherwise, and the CPU path samples.
+std::unique_ptr<GpuLstmSampler> make_gpu_sampler(CharRNNImpl& model, torch::Device device);
+
 class GpuLstmSampler {
  public:
   GpuLstmSampler(CharRNNImpl& model, torch::Device device);

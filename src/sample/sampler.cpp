@@ -166,10 +166,8 @@ struct Sampler::Impl {
   }
 };
 
-Sampler::Sampler(CharRNNImpl& model, const Vocab& vocab, torch::Device device) : impl_(new Impl) {
-#ifdef CHARNN_HAVE_CUDA
-  if (device.is_cuda() && model.spec().type == CellType::Lstm) gpu_ = std::make_unique<GpuLstmSampler>(model, device);
-#endif
+Sampler::Sampler(CharRNNImpl& model, const Vocab& vocab, torch::Device device)
+    : impl_(new Impl), gpu_(make_gpu_sampler(model, device)) {
   torch::NoGradGuard no_grad;
   Impl& s = *impl_;
   s.spec = model.spec();
