@@ -15,6 +15,7 @@
 #include "train/run_dir.h"
 #include "train/schedule.h"
 #include "train/step.h"
+#include "train/stopping.h"
 #include "util/log.h"
 #include "util/progress.h"
 #include "util/status.h"
@@ -144,7 +145,7 @@ void evaluate_and_save(Run& r, RunDir& dir, const char* why) {
   const auto t0 = Clock::now();
   EvalResult ev = evaluate(*r.model, r.corpus, Split::Val, cfg.batch_size, cfg.seq_length, cfg.val_max_batches,
                            r.device);
-  on_validation(r.prog, ev.loss);
+  on_validation(r.prog, ev.loss, cfg.early_stop_min_delta);
   std::vector<uint8_t> h = gather_bytes(state_bytes(r.state.h));
   std::vector<uint8_t> cc = r.state.c.defined() ? gather_bytes(state_bytes(r.state.c)) : std::vector<uint8_t>();
   std::vector<uint8_t> rng = gather_bytes(rng_bytes(r.device));
@@ -289,6 +290,7 @@ TrainOutcome train(TrainConfig cfg) {
   std::unique_ptr<TrainStep> step = make_step(r, reducer);
   LogWindow window;
   r.model->train();
+  StopDecision early;  // early stopping or an ASHA rung (train/stopping.h)
   try {
     bool out_of_time = budget_spent_at_start(r);
     while (!schedule.done(r.prog.iter) && !out_of_time) {
@@ -298,7 +300,8 @@ TrainOutcome train(TrainConfig cfg) {
       r.last_iter_seconds = seconds_since(t_iter);
       out_of_time = s.out_of_time;
       end_update(r, *step, train_src);
-      const bool report = schedule.needs_losses(r.prog.iter, s.stop || s.out_of_time);
+      const bool rung = rung_due(r.cfg, r.prog, r.agreed_wall);  // an ASHA rung: validate and decide there
+      const bool report = schedule.needs_losses(r.prog.iter, s.stop || s.out_of_time || rung);
       if (report) read_losses(r, *step, s);
       window.add(s);
       if (!report) continue;
@@ -315,7 +318,18 @@ TrainOutcome train(TrainConfig cfg) {
         return outcome_of(r, kExitPreempted);
       }
       const bool last = schedule.done(r.prog.iter) || s.out_of_time;
-      if (schedule.evaluate(r.prog.iter) || last) evaluate_and_save(r, dir, last ? "final" : "periodic");
+      const bool validate = schedule.evaluate(r.prog.iter) || last || rung;
+      if (validate) evaluate_and_save(r, dir, last ? "final" : "periodic");
+      if (validate && !last) early = stop_after_validation(r.cfg, r.prog, r.agreed_wall, r.lead);
+      if (early.kind != StopKind::none) {
+        log::info("{} (iteration {}); the last checkpoint is the final one", stop_text(early), r.prog.iter);
+        nlohmann::json line = {{"event", "stop"}, {"reason", to_string(early.kind)}, {"iter", r.prog.iter},
+                               {"wall", r.total_wall()}};
+        if (early.kind == StopKind::pruned) line["rung"] = early.rung;
+        else line["evals"] = early.evals;
+        dir.metric(line);
+        break;
+      }
       if (s.out_of_time) log::info("max_seconds = {} s reached after iteration {}", r.cfg.max_seconds, r.prog.iter);
       if (schedule.sample(r.prog.iter)) progress_sample(r, dir);
     }
@@ -330,7 +344,9 @@ TrainOutcome train(TrainConfig cfg) {
     dir.metric({{"event", "done"}, {"iter", r.prog.iter}, {"best_val_loss", r.prog.best_val_loss},
                 {"best_checkpoint", r.best_path}, {"wall", r.total_wall()}});
   }
-  return outcome_of(r, 0);
+  TrainOutcome out = outcome_of(r, 0);
+  out.stop = stop_text(early);
+  return out;
 }
 
 }  // namespace charnn
