@@ -350,7 +350,8 @@ void load_early_terminate(SweepSpec& s, const YAML::Node& et) {
 
 void load_sweep(SweepSpec& s, const YAML::Node& sw) {
   if (!sw || !sw.IsMap()) fail(s.path, ": missing 'sweep:' mapping (method, parameters, ...)");
-  check_known_keys(s, sw, "unknown sweep key", {"method", "parameters", "trials", "seed", "metric", "early_terminate"});
+  check_known_keys(s, sw, "unknown sweep key",
+                   {"method", "parameters", "trials", "seed", "metric", "early_terminate"});
   load_search(s, sw);
   if (const YAML::Node et = sw["early_terminate"]) load_early_terminate(s, et);
   const YAML::Node params = sw["parameters"];

@@ -271,7 +271,8 @@ void read_stopping(hid_t f, Checkpoint& ck) {
   }
   p.stale_evals = in_range<int64_t>(h5::get_attr_int(sg, "stale_evals"), 0, int64_t{1} << 50, "state/stale_evals");
   p.patience_best = h5::get_attr_double(sg, "patience_best");
-  if (!std::isinf(p.patience_best)) in_range(finite(p.patience_best, "state/patience_best"), 0.0, 1e6, "state/patience_best");
+  if (!std::isinf(p.patience_best))
+    in_range(finite(p.patience_best, "state/patience_best"), 0.0, 1e6, "state/patience_best");
   if (h5::has_attr(sg, "next_rung"))
     p.next_rung = in_range<int64_t>(h5::get_attr_int(sg, "next_rung"), 0, 64, "state/next_rung");
 }
