@@ -111,4 +111,15 @@ sed -e 's/name: asha-local/name: asha-ranks/' -e 's/\[0.01, 0.005, 0.0001, 0.000
 "$CHARNN" sweep table sw2 --format csv | grep -q '^1,0.0001,pruned at rung 0,' || die "$("$CHARNN" sweep table sw2)"
 "$CHARNN" sweep table sw2 --format csv | grep -q '^0,0.01,done,' || die "$("$CHARNN" sweep table sw2)"
 pass "2 ranks per trial: the worse trial pruned at rung 0 on both ranks (exit 0), the better one done"
+
+# Rungs in seconds of training (min_seconds): the worse trial is pruned at the
+# first rung it passes, after at least a second of training.
+sed -e 's/name: asha-ranks/name: asha-seconds/' -e 's/min_iters: 10, eta: 3/min_seconds: 1, eta: 3/' \
+  -e 's/max_iters: 60/max_iters: 400/' spec2.yaml > spec3.yaml
+"$CHARNN" sweep run spec3.yaml --local --dir sw3 > run3.out 2>&1 || die "min_seconds sweep: $(cat run3.out)"
+"$CHARNN" sweep table sw3 --format csv | grep -q '^1,0.0001,pruned at rung [0-9],' || die "$("$CHARNN" sweep table sw3)"
+"$PY" -c 'import json,sys
+s = [json.loads(l) for l in open(sys.argv[1]) if "\"stop\"" in l][0]
+assert s["wall"] >= 1.0 and s["iter"] < 400, s' sw3/trials/0001/metrics.jsonl || die "stop line: $(grep stop sw3/trials/0001/metrics.jsonl)"
+pass "rungs in seconds (min_seconds: 1): the worse trial pruned after >= 1 s of training, before its end"
 finish
