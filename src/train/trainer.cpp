@@ -249,6 +249,16 @@ void log_train(const Run& r, RunDir& dir, LogWindow& w, const StepReport& s, dou
   w = LogWindow();
 }
 
+// The run ends early (train/stopping.h): its line, and the `stop` event of metrics.jsonl.
+void log_stop(const Run& r, RunDir& dir, const StopDecision& d) {
+  log::info("{} (iteration {}); the last checkpoint is the final one", stop_text(d), r.prog.iter);
+  nlohmann::json line = {{"event", "stop"}, {"reason", to_string(d.kind)}, {"iter", r.prog.iter},
+                         {"wall", r.total_wall()}};
+  if (d.kind == StopKind::pruned) line["rung"] = d.rung;
+  else line["evals"] = d.evals;
+  dir.metric(line);
+}
+
 // The order in which epoch r.prog.epoch deals the train windows to the streams.
 void deal_train_order(const Run& r, BatchSource& src) {
   if (r.cfg.block_shuffle > 0)
@@ -322,12 +332,7 @@ TrainOutcome train(TrainConfig cfg) {
       if (validate) evaluate_and_save(r, dir, last ? "final" : "periodic");
       if (validate && !last) early = stop_after_validation(r.cfg, r.prog, r.agreed_wall, r.lead);
       if (early.kind != StopKind::none) {
-        log::info("{} (iteration {}); the last checkpoint is the final one", stop_text(early), r.prog.iter);
-        nlohmann::json line = {{"event", "stop"}, {"reason", to_string(early.kind)}, {"iter", r.prog.iter},
-                               {"wall", r.total_wall()}};
-        if (early.kind == StopKind::pruned) line["rung"] = early.rung;
-        else line["evals"] = early.evals;
-        dir.metric(line);
+        log_stop(r, dir, early);
         break;
       }
       if (s.out_of_time) log::info("max_seconds = {} s reached after iteration {}", r.cfg.max_seconds, r.prog.iter);
