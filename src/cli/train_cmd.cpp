@@ -101,6 +101,14 @@ int cmd_train(int argc, char** argv) {
   // A sweep trial: rank 0 keeps DIR/status.json current.
   const bool lead = c.rank == 0;
   TrialStatus st = read_trial_status(cl.trial_dir);
+  // A trial that ended early (pruned at a rung, or out of patience) is over: a
+  // task started again for it (a Slurm requeue after a node failure, `sweep
+  // run` by hand) must not train it on from its checkpoint. Every rank reads
+  // the same file, so every rank returns here.
+  if (st.status == TrialState::done && !st.stop.empty()) {
+    log::info("{}: {}; nothing to do", cl.trial_dir, st.stop);
+    return 0;
+  }
   const char* job = std::getenv("SLURM_ARRAY_JOB_ID");
   const char* task = std::getenv("SLURM_ARRAY_TASK_ID");
   const char* restarts = std::getenv("SLURM_RESTART_COUNT");
@@ -109,6 +117,7 @@ int cmd_train(int argc, char** argv) {
   else if (st.status != TrialState::pending) st.restarts += 1;
   st.status = TrialState::running;
   st.message.clear();
+  st.stop.clear();
   if (lead) write_trial_status(cl.trial_dir, st);
   try {
     TrainOutcome out = train(cl.cfg, c);
@@ -118,6 +127,7 @@ int cmd_train(int argc, char** argv) {
     st.exit_code = out.exit_code;
     st.best_val_loss = out.best_val_loss;
     st.best_checkpoint = out.best_checkpoint;
+    st.stop = out.stop;
     if (lead) write_trial_status(cl.trial_dir, st);
     return out.exit_code;
   } catch (const std::exception& e) {

@@ -14,4 +14,6 @@ std::string trial_dir(const std::string& sweep_dir, int id) {
 
 bool is_sweep_dir(const std::string& dir) { return path_exists(dir + "/trials.csv"); }
 
+std::string asha_records_path(const std::string& sweep_dir) { return sweep_dir + "/asha.jsonl"; }
+
 }  // namespace charnn

@@ -41,6 +41,10 @@ void write_plan(const SweepSpec& s, const PlanOptions& opt, const std::vector<Tr
     c.data = fs::absolute(c.data).lexically_normal().string();
     if (!c.vocab.empty()) c.vocab = fs::absolute(c.vocab).lexically_normal().string();
     if (!c.init_from.empty()) c.init_from = fs::absolute(c.init_from).lexically_normal().string();
+    if (s.asha.enabled()) {  // the trial decides at its rungs against the sweep's records (sweep/asha.h)
+      c.asha_records = fs::absolute(asha_records_path(opt.dir)).lexically_normal().string();
+      c.asha_min_iters = s.asha.min_iters, c.asha_min_seconds = s.asha.min_seconds, c.asha_eta = s.asha.eta;
+    }
     write_file_atomic(written + "/config.yaml", to_yaml(c));
   }
   write_file_atomic(out + "/trials.csv", csv);

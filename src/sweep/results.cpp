@@ -15,6 +15,7 @@
 #include "sweep/trial_status.h"
 #include "train/checkpoint_name.h"
 #include "train/options.h"
+#include "train/stopping.h"
 #include "util/csv.h"
 #include "util/fsutil.h"
 #include "util/json_text.h"
@@ -102,6 +103,15 @@ void for_each_json_line(const std::string& path, const char* file_name, Fn fn) {
   }
 }
 
+// A `stop` line's reason, as the table shows it: "pruned at rung 1".
+std::string stop_of(const MetricLine& m) {
+  const std::string reason = m.text("reason");
+  const std::optional<StopKind> kind = from_string<StopKind>(reason);
+  if (!kind || *kind == StopKind::none)
+    fail(m.where, ": reason: got ", charnn::quoted(reason), ", expected early_stop or pruned");
+  return stop_text(*kind, m.count("evals"), m.count("rung"));
+}
+
 void fill_from_metrics(TrialRow& r) {
   std::vector<double> cps;
   for_each_json_line(r.dir + "/metrics.jsonl", "metrics.jsonl", [&](const MetricLine& m) {
@@ -111,9 +121,12 @@ void fill_from_metrics(TrialRow& r) {
     r.last_iter = std::max(r.last_iter, iter);
     if (ev == "start") {
       r.done_logged = false;
+      r.stop.clear();
       r.parameters = m.count("parameters");
     } else if (ev == "done") {
       r.done_logged = true;
+    } else if (ev == "stop") {
+      r.stop = stop_of(m);
     } else if (ev == "train") {
       if (m.get("loss")) r.train_curve.emplace_back(iter, m.number("loss", 0.0));
       if (m.get("lr")) r.lr_curve.emplace_back(iter, m.number("lr", 0.0));
@@ -157,7 +170,8 @@ TableCells table_cells(const std::vector<TrialRow>& rows) {
     std::vector<std::string> c = {r.id >= 0 ? cat(r.id) : r.dir};
     for (auto& p : r.params) c.push_back(p.second);
     const bool have = r.best_val_loss >= 0;
-    c.push_back(to_string(r.status));
+    // A trial that ended early shows why instead of "done" (it is done: best picks among them).
+    c.push_back(r.status == TrialState::done && !r.stop.empty() ? r.stop : to_string(r.status));
     c.push_back(have ? fixed(r.best_val_loss, 4) : "-");
     c.push_back(have ? fixed(r.best_val_loss / std::log(2.0), 4) : "-");
     c.push_back(have ? fixed(r.best_epoch, 2) : "-");
@@ -182,7 +196,7 @@ std::string as_json(const std::vector<TrialRow>& rows) {
                    {"best_val_loss", r.best_val_loss >= 0 ? nlohmann::json(r.best_val_loss) : nlohmann::json()},
                    {"best_epoch", r.best_epoch}, {"best_iter", r.best_iter}, {"wall_seconds", r.wall_seconds},
                    {"chars_per_sec", r.chars_per_sec}, {"restarts", r.restarts},
-                   {"best_checkpoint", r.best_checkpoint}});
+                   {"best_checkpoint", r.best_checkpoint}, {"stop", r.stop}});
   }
   // Replacing bytes that are not UTF-8 (a swept value, a path): JSON text is UTF-8.
   return arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";

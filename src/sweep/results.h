@@ -27,6 +27,9 @@ struct TrialRow {
   int64_t last_iter = 0;    // the highest iteration metrics.jsonl names
   int64_t parameters = 0;   // from the last `start` line; 0 when none
   bool done_logged = false;  // a `done` line follows the last `start`: training finished
+  // A `stop` line follows the last `start`: it ended early, "pruned at rung 1" or
+  // "stopped: no improvement for 3 evals" (train/stopping.h); shown as its status.
+  std::string stop;
 };
 
 // One line of samples.jsonl: a progress sample taken while training.

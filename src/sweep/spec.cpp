@@ -126,6 +126,13 @@ void check_path_value(const std::string& file_line, const std::string& key, cons
   }
 }
 
+// The options a sweep writes into its trials itself (asha_*: from early_terminate).
+void check_not_set_by_sweep(const std::string& at, const std::string& key) {
+  const OptionSpec* o = find_option(key);
+  if (o && o->set_by_sweep)
+    fail(at, ": ", key, " cannot be set in a sweep spec: the sweep writes it from sweep.early_terminate");
+}
+
 // The canonical option name ("init-from" -> "init_from"), or "" for none.
 std::string canonical_key(const std::string& k) {
   const OptionSpec* o = find_option(k);
@@ -177,6 +184,7 @@ void load_base(SweepSpec& s, const YAML::Node& root) {
   std::set<std::string> inputs;  // a set: a key given twice is resolved once
   for (auto it = base.begin(); it != base.end(); ++it) {
     const std::string k = canonical_key(scalar(s, it->first, "base: a key", "an option name (rnn_size: 128)"));
+    check_not_set_by_sweep(where(s, it->first), k);
     if (is_path_key(k) && it->second.IsScalar()) check_path_value(where(s, it->first), k, it->second.Scalar());
     if (input_path_field(k)) inputs.insert(k);
   }
@@ -282,6 +290,7 @@ SweepParameter load_parameter(const SweepSpec& s, const YAML::Node& key, const Y
     fail(at, ": unknown option ", charnn::quoted(p.key), hint.empty() ? "" : "; ", hint);
   }
   p.key = canonical_key(p.key);
+  check_not_set_by_sweep(at, p.key);
   if (v.IsSequence()) {
     p.kind = ParamKind::list;
     load_values(s, p, v);
@@ -320,10 +329,31 @@ void check_grid_size(const SweepSpec& s) {
   }
 }
 
+// early_terminate: {type: asha, min_iters: N | min_seconds: S, eta: 3} (W&B's spelling; sweep/asha.h).
+void load_early_terminate(SweepSpec& s, const YAML::Node& et) {
+  const std::string shape = "{type: asha, min_iters: N (or min_seconds: S), eta: 3}";
+  if (!et.IsMap()) fail(where(s, et), ": early_terminate: got ", node_kind(et), ", expected ", shape);
+  check_known_keys(s, et, "unknown early_terminate key", {"type", "min_iters", "min_seconds", "eta"});
+  if (!et["type"]) fail(where(s, et), ": early_terminate: no type; expected ", shape);
+  const std::string type = scalar(s, et["type"], "early_terminate.type", "asha");
+  if (type != "asha") fail(where(s, et["type"]), ": early_terminate.type = ", charnn::quoted(type), ": expected asha");
+  if (static_cast<bool>(et["min_iters"]) == static_cast<bool>(et["min_seconds"]))
+    fail(where(s, et), ": early_terminate: expected exactly one of min_iters and min_seconds (where rung 0 is)");
+  if (et["min_iters"]) s.asha.min_iters = whole(s, et["min_iters"], "early_terminate.min_iters", 1, int64_t{1} << 40);
+  if (et["min_seconds"]) {
+    s.asha.min_seconds = number(s, et["min_seconds"], "early_terminate.min_seconds");
+    if (!(s.asha.min_seconds > 0))
+      fail(where(s, et["min_seconds"]), ": early_terminate.min_seconds = ", s.asha.min_seconds, ": expected > 0");
+  }
+  if (et["eta"]) s.asha.eta = whole(s, et["eta"], "early_terminate.eta", 2, 1 << 20);
+}
+
 void load_sweep(SweepSpec& s, const YAML::Node& sw) {
   if (!sw || !sw.IsMap()) fail(s.path, ": missing 'sweep:' mapping (method, parameters, ...)");
-  check_known_keys(s, sw, "unknown sweep key", {"method", "parameters", "trials", "seed", "metric"});
+  check_known_keys(s, sw, "unknown sweep key",
+                   {"method", "parameters", "trials", "seed", "metric", "early_terminate"});
   load_search(s, sw);
+  if (const YAML::Node et = sw["early_terminate"]) load_early_terminate(s, et);
   const YAML::Node params = sw["parameters"];
   if (!params || !params.IsMap() || params.size() == 0) fail(s.path, ": sweep.parameters: expected a mapping of option: values");
   for (auto it = params.begin(); it != params.end(); ++it) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "sweep/asha.h"
 #include "train/options.h"
 #include "util/choice.h"
 
@@ -75,6 +76,7 @@ struct SweepSpec {
   uint64_t seed = 0;
   std::string metric = "val_loss";
   std::vector<SweepParameter> parameters;
+  AshaParams asha;  // early_terminate: {type: asha, ...}; disabled when absent
   SlurmResources slurm;
 };
 

@@ -94,6 +94,7 @@ TrialStatus parse_trial_status(const std::string& text, const std::string& path)
   st.best_val_loss = f.number("best_val_loss", 0.0);
   st.best_checkpoint = f.text("best_checkpoint", "");
   st.message = f.text("message", "");
+  st.stop = f.text("stop", "");
   st.updated = f.number("updated", 0.0);
   return st;
 }
@@ -106,6 +107,7 @@ void write_trial_status(const std::string& dir, const TrialStatus& st) {
                       {"best_val_loss", st.best_val_loss},
                       {"best_checkpoint", st.best_checkpoint},
                       {"message", st.message},
+                      {"stop", st.stop},
                       {"updated", std::chrono::duration<double>(
                                       std::chrono::system_clock::now().time_since_epoch()).count()}};
   write_file_atomic(dir + "/status.json", j.dump(2) + "\n");

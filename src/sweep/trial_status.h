@@ -1,6 +1,8 @@
 // A trial's status file (DIR/status.json), written atomically by rank 0 of
 // `charnn train --trial-dir DIR`: pending (no file), running, done, failed,
 // preempted (stopped by a signal after checkpointing; the array task requeues).
+// A trial that ended early (early stopping, pruned by ASHA) is done, with `stop`
+// saying why: it is never run again (train --trial-dir returns at once).
 #pragma once
 #include <array>
 #include <cstdint>
@@ -33,6 +35,7 @@ struct TrialStatus {
   double best_val_loss = 0;
   std::string best_checkpoint;
   std::string message;  // error line for failed trials
+  std::string stop;     // a done trial that ended early: "pruned at rung 1", "stopped: no improvement for 3 evals"
   double updated = 0;   // unix time
 };
 

@@ -88,6 +88,9 @@ void save_checkpoint(const std::string& path, const Checkpoint& ck) {
     h5::set_attr(sg, "batch_in_epoch", p.batch_in_epoch);
     h5::set_attr(sg, "best_val_iter", p.best_val_iter);
     h5::set_attr(sg, "first_loss", p.first_loss);
+    h5::set_attr(sg, "stale_evals", p.stale_evals);
+    h5::set_attr(sg, "patience_best", p.patience_best);
+    h5::set_attr(sg, "next_rung", p.next_rung);
     h5::set_attr(sg, "streams_per_rank", ck.streams_per_rank);
     if (!ck.rng_states.empty()) h5::write_vector(sg, "rng", ck.rng_states);
     if (ck.hidden_h.defined()) write_tensor(sg, "hidden_h", ck.hidden_h);
@@ -255,6 +258,25 @@ void read_history(hid_t f, Checkpoint& ck) {
     for (double l : *losses) finite(l, "history loss");
 }
 
+// Early stopping and ASHA (state/stale_evals, patience_best, next_rung): absent
+// from checkpoints written before they existed, which still load: the count
+// from the history (train/state.h), the rungs from the first (re-deciding a
+// rung returns the decision recorded then, sweep/asha.h).
+void read_stopping(hid_t f, Checkpoint& ck) {
+  TrainProgress& p = ck.progress;
+  h5::Handle sg = h5::open_group(f, "state");
+  if (!h5::has_attr(sg, "stale_evals")) {
+    patience_from_history(p);
+    return;
+  }
+  p.stale_evals = in_range<int64_t>(h5::get_attr_int(sg, "stale_evals"), 0, int64_t{1} << 50, "state/stale_evals");
+  p.patience_best = h5::get_attr_double(sg, "patience_best");
+  if (!std::isinf(p.patience_best))
+    in_range(finite(p.patience_best, "state/patience_best"), 0.0, 1e6, "state/patience_best");
+  if (h5::has_attr(sg, "next_rung"))
+    p.next_rung = in_range<int64_t>(h5::get_attr_int(sg, "next_rung"), 0, 64, "state/next_rung");
+}
+
 }  // namespace
 
 Checkpoint load_checkpoint(const std::string& path) {
@@ -270,6 +292,7 @@ Checkpoint load_checkpoint(const std::string& path) {
     read_optimizer(f, path, ck);
     read_state(f, ck);
     read_history(f, ck);
+    read_stopping(f, ck);
   } catch (const Error& e) {
     rethrow_with_context(path, e);
   } catch (const c10::Error& e) {

@@ -89,6 +89,22 @@ const std::vector<OptionSpec>& train_options() {
       {"max_seconds", "wall-time budget in seconds, counted across resumes: stop with a final validation and "
                       "checkpoint before the next iteration would pass it (0 = no limit)",
        &C::max_seconds, 0, kInf},
+      {"early_stop_patience", "stop after this many validation passes in a row without a new best val loss "
+                              "(lower by more than early_stop_min_delta), as max_seconds stops a run: a final "
+                              "checkpoint, exit 0 (0 = off)",
+       &C::early_stop_patience, 0, 1LL << 40},
+      {"early_stop_min_delta", "early stopping: the least decrease of the best val loss (nats/char) that counts as "
+                               "an improvement",
+       &C::early_stop_min_delta, 0, kInf},
+      // Written into each trial's config by a sweep with early_terminate (docs/sweeps.md); a spec cannot set them.
+      {"asha_records", "set by an ASHA sweep: the sweep's rung record file (sweep/asha.h)", &C::asha_records, 0, 0,
+       {}, true},
+      {"asha_min_iters", "set by an ASHA sweep: the first rung, in iterations", &C::asha_min_iters, 0, 1LL << 50, {},
+       true},
+      {"asha_min_seconds", "set by an ASHA sweep: the first rung, in wall seconds", &C::asha_min_seconds, 0, kInf, {},
+       true},
+      {"asha_eta", "set by an ASHA sweep: rungs eta times apart; the top 1/eta go on", &C::asha_eta, 2, 1 << 20, {},
+       true},
       {"eval_val_every", "iterations between validation passes and checkpoints", &C::eval_val_every, 1, 1LL << 50},
       {"val_max_batches", "limit each validation pass to this many batches (0 = whole split)", &C::val_max_batches, 0,
        1LL << 50},
@@ -311,6 +327,8 @@ void apply_yaml_text(TrainConfig& cfg, const std::string& text, const std::strin
 void validate(const TrainConfig& cfg) {
   if (cfg.data.empty()) fail("train: no corpus given; pass --data FILE.h5 (or 'data:' in the config)");
   if (cfg.max_epochs <= 0 && cfg.max_iters <= 0) fail("train: max_epochs and max_iters are both 0; nothing to do");
+  if (!cfg.asha_records.empty() && (cfg.asha_min_iters > 0) == (cfg.asha_min_seconds > 0))
+    fail("train: asha_records is set: expected exactly one of asha_min_iters and asha_min_seconds > 0");
   if (!cfg.init_from.empty() && cfg.resume.given())
     fail("train: init_from and resume are exclusive (resume restores everything; init_from only weights)");
 }
@@ -406,6 +424,7 @@ std::string train_help() {
         "\n";
   TrainConfig defaults;
   for (const auto& o : train_options()) {
+    if (o.set_by_sweep) continue;  // the sweep writes these into trial configs; not for users
     std::string def = option_value(defaults, o);
     std::string left = cat("  --", o.name);
     if (left.size() < 30) left += std::string(30 - left.size(), ' ');

@@ -65,6 +65,13 @@ struct TrainConfig {
   double max_epochs = 50;
   int64_t max_iters = 0;     // 0 = no limit
   double max_seconds = 0;    // wall-time budget across resumes; 0 = no limit
+  int64_t early_stop_patience = 0;  // validation passes without improvement before stopping; 0 = off
+  double early_stop_min_delta = 0;  // an improvement is a best val loss lower by more than this
+  // Set by a sweep's early_terminate (sweep/asha.h), one trial of an ASHA sweep:
+  std::string asha_records;  // the sweep's record file ("" = not in an ASHA sweep)
+  int64_t asha_min_iters = 0;
+  double asha_min_seconds = 0;
+  int64_t asha_eta = 3;
   // evaluation and logging
   int64_t eval_val_every = 1000;
   int64_t val_max_batches = 0;
@@ -130,8 +137,11 @@ struct OptionSpec {
   OptionField field;
   double min = -1e300, max = 1e300;  // inclusive range for numbers
   StringRule rule{};                 // strings: what the value names, and its check
-  // May a sweep set it (in its base or as a parameter)?
-  bool sweepable() const { return rule.path != PathKind::CheckpointOrAuto && rule.path != PathKind::RunDir; }
+  bool set_by_sweep = false;         // written into trial configs by the sweep itself (asha_*), not by a spec
+  // May a sweep spec set it (in its base or as a parameter)?
+  bool sweepable() const {
+    return !set_by_sweep && rule.path != PathKind::CheckpointOrAuto && rule.path != PathKind::RunDir;
+  }
 };
 
 const std::vector<OptionSpec>& train_options();

@@ -51,6 +51,13 @@ struct TrainProgress {
   double first_loss = std::numeric_limits<double>::quiet_NaN();
   double wall_seconds = 0;   // the run's wall time across restarts, as the ranks agreed after the last update
   double chars_per_sec = 0;  // over the last window of updates between loss reads
+  // Early stopping (early_stop_patience): validation passes since the best val
+  // loss last fell by more than early_stop_min_delta, and that best (which,
+  // unlike best_val_loss, moves only by such steps).
+  int64_t stale_evals = 0;
+  double patience_best = std::numeric_limits<double>::infinity();
+  // ASHA (sweep/asha.h): the first rung not yet decided for this run.
+  int64_t next_rung = 0;
   History history;
 };
 
@@ -64,8 +71,14 @@ bool on_update(TrainProgress& p, int64_t batches, int64_t batches_per_epoch, dou
 // iterations) have been read: into the history; the first of the run is kept
 // (the explosion guard compares against it).
 void on_train_losses(TrainProgress& p, int64_t first_iter, const std::vector<double>& losses);
-// A validation pass after update p.iter gave `loss`: into the history, and the best so far.
-void on_validation(TrainProgress& p, double loss);
+// A validation pass after update p.iter gave `loss`: into the history, the best
+// so far, and the early-stopping count (an improvement is a fall of more than `min_delta`).
+void on_validation(TrainProgress& p, double loss, double min_delta = 0);
+// Early stopping: `patience` (> 0) validation passes in a row without an improvement.
+bool patience_spent(const TrainProgress& p, int64_t patience);
+// The early-stopping count of a checkpoint written before it was saved: the
+// passes after the best in the history (exact for min_delta 0).
+void patience_from_history(TrainProgress& p);
 // The training pace over the updates since the last loss read (a resumed run's
 // first estimate of its iteration time).
 void on_throughput(TrainProgress& p, double chars_per_sec);

@@ -15,6 +15,7 @@
 #include "train/run_dir.h"
 #include "train/schedule.h"
 #include "train/step.h"
+#include "train/stopping.h"
 #include "util/log.h"
 #include "util/progress.h"
 #include "util/status.h"
@@ -144,7 +145,7 @@ void evaluate_and_save(Run& r, RunDir& dir, const char* why) {
   const auto t0 = Clock::now();
   EvalResult ev = evaluate(r.c, *r.model, r.corpus, Split::Val, cfg.batch_size, cfg.seq_length, cfg.val_max_batches,
                            r.device);
-  on_validation(r.st.prog, ev.loss);
+  on_validation(r.st.prog, ev.loss, cfg.early_stop_min_delta);
   Checkpoint ck = snapshot(r, ev.loss);
   if (!r.lead) {
     r.last_eval_seconds = seconds_since(t0);
@@ -243,6 +244,16 @@ void log_train(const Run& r, RunDir& dir, LogWindow& w, const StepReport& s, dou
   w = LogWindow();
 }
 
+// The run ends early (train/stopping.h): its line, and the `stop` event of metrics.jsonl.
+void log_stop(const Run& r, RunDir& dir, const StopDecision& d) {
+  log::info("{} (iteration {}); the last checkpoint is the final one", stop_text(d), r.st.prog.iter);
+  nlohmann::json line = {{"event", "stop"}, {"reason", to_string(d.kind)}, {"iter", r.st.prog.iter},
+                         {"wall", r.total_wall()}};
+  if (d.kind == StopKind::pruned) line["rung"] = d.rung;
+  else line["evals"] = d.evals;
+  dir.metric(line);
+}
+
 // The order in which epoch r.st.prog.epoch deals the train windows to the streams.
 void deal_train_order(const Run& r, BatchSource& src) {
   if (r.cfg.block_shuffle > 0)
@@ -283,6 +294,7 @@ TrainOutcome train(TrainConfig cfg, const Comm& c) {
   std::unique_ptr<TrainStep> step = make_step(r, reducer);
   LogWindow window;
   r.model->train();
+  StopDecision early;  // early stopping or an ASHA rung (train/stopping.h)
   try {
     bool out_of_time = budget_spent_at_start(r);
     while (!schedule.done(r.st.prog.iter) && !out_of_time) {
@@ -292,7 +304,8 @@ TrainOutcome train(TrainConfig cfg, const Comm& c) {
       r.last_iter_seconds = seconds_since(t_iter);
       out_of_time = s.out_of_time;
       end_update(r, *step, train_src, s);
-      const bool report = schedule.needs_losses(r.st.prog.iter, s.stop || s.out_of_time);
+      const bool rung = rung_due(r.cfg, r.st.prog, r.st.prog.wall_seconds);  // an ASHA rung: validate and decide there
+      const bool report = schedule.needs_losses(r.st.prog.iter, s.stop || s.out_of_time || rung);
       if (report) read_losses(r, *step, s);
       window.add(s);
       if (!report) continue;
@@ -309,7 +322,13 @@ TrainOutcome train(TrainConfig cfg, const Comm& c) {
         return outcome_of(r, kExitPreempted);
       }
       const bool last = schedule.done(r.st.prog.iter) || s.out_of_time;
-      if (schedule.evaluate(r.st.prog.iter) || last) evaluate_and_save(r, dir, last ? "final" : "periodic");
+      const bool validate = schedule.evaluate(r.st.prog.iter) || last || rung;
+      if (validate) evaluate_and_save(r, dir, last ? "final" : "periodic");
+      if (validate && !last) early = stop_after_validation(r.cfg, r.st.prog, r.st.prog.wall_seconds, r.lead);
+      if (early.kind != StopKind::none) {
+        log_stop(r, dir, early);
+        break;
+      }
       if (s.out_of_time) log::info("max_seconds = {} s reached after iteration {}", r.cfg.max_seconds, r.st.prog.iter);
       if (schedule.sample(r.st.prog.iter)) progress_sample(r, dir);
     }
@@ -324,7 +343,9 @@ TrainOutcome train(TrainConfig cfg, const Comm& c) {
     dir.metric({{"event", "done"}, {"iter", r.st.prog.iter}, {"best_val_loss", r.st.prog.best_val_loss},
                 {"best_checkpoint", r.best_path}, {"wall", r.total_wall()}});
   }
-  return outcome_of(r, 0);
+  TrainOutcome out = outcome_of(r, 0);
+  out.stop = stop_text(early);
+  return out;
 }
 
 }  // namespace charnn

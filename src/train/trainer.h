@@ -21,6 +21,7 @@ struct TrainOutcome {
   double best_val_loss = 0;
   std::string best_checkpoint;
   int64_t iterations = 0;
+  std::string stop;  // "pruned at rung 1", "stopped: no improvement for 3 evals" (train/stopping.h); "" otherwise
 };
 
 TrainOutcome train(TrainConfig cfg, const Comm& c);

@@ -136,7 +136,8 @@ std::string best_text(const TrialRow& r) {
 std::string summary_table(const RunView& v) {
   const TrialRow& r = v.row;
   std::vector<std::pair<std::string, std::string>> kv = {
-      {"status", stage_text(stage_of(r))},
+      {"status", stage_of(r) == Stage::finished && !r.stop.empty() ? "finished early: " + r.stop
+                                                                      : std::string(stage_text(stage_of(r)))},
       {"iterations", cat(r.last_iter)},
       {"best val loss", best_text(r)},
       {"time trained", format_duration(r.wall_seconds)},

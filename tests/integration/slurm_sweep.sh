@@ -96,4 +96,64 @@ pass "table lists 4 done trials; best checkpoint samples"
 mpirun_n 2 "$CHARNN" train --config sw/trials/0001/config.yaml --checkpoint_dir ref --keep_last 0 >/dev/null 2>&1 || die "reference run"
 same_weights ref/latest sw/trials/0001/latest || die "requeued trial differs from the uninterrupted run"
 pass "requeued trial == uninterrupted run, bit for bit"
+
+# ASHA on the same cluster: 2 ranks per array task, one task at a time (so the
+# good trial reaches rung 0 first and the order is known): the three worse
+# learning rates are pruned at rung 0 (iteration 20 of 80), exit 0, and are not
+# requeued. A pruned task requeued by hand (as after a node failure) returns at
+# once without training.
+cat > asha.yaml <<YAML
+name: slurm-asha
+base:
+  data: $DATA
+  rnn_size: 16
+  embedding_size: 16
+  batch_size: 4
+  seq_length: 16
+  max_iters: 80
+  eval_val_every: 40
+  val_max_batches: 4
+  threads: 1
+  print_every: 5
+sweep:
+  method: grid
+  early_terminate: {type: asha, min_iters: 20, eta: 3}
+  parameters:
+    learning_rate: [0.01, 0.0003, 0.0002, 0.0001]
+slurm:
+  time: "00:10:00"
+  ranks: 2
+  max_concurrent: 1
+  launcher: srun
+YAML
+"$CHARNN" sweep plan asha.yaml --dir asha >/dev/null
+ajob=$("$CHARNN" sweep submit asha)
+deadline=$((SECONDS + 300))
+while squeue -h -j "$ajob" 2>/dev/null | grep -q .; do
+  [ $SECONDS -lt $deadline ] || die "ASHA sweep did not finish in 5 minutes: $(squeue; tail -5 asha/logs/*)"
+  sleep 1
+done
+"$CHARNN" sweep table asha
+"$CHARNN" sweep table asha --format csv > asha.csv
+grep -q '^0,0.01,done,' asha.csv || die "trial 0: $(cat asha.csv)"
+for t in 1 2 3; do
+  grep -q "^$t,0.000[123],pruned at rung 0," asha.csv || die "trial $t not pruned: $(cat asha.csv; cat asha/asha.jsonl)"
+  grep -q '"restarts": 0' asha/trials/000$t/status.json || die "trial $t restarted: $(cat asha/trials/000$t/status.json)"
+  ! grep -q requeueing asha/logs/*_$t.out || die "trial $t was requeued: $(cat asha/logs/*_$t.out)"
+done
+[ "$(wc -l < asha/asha.jsonl)" = 5 ] || die "records: $(cat asha/asha.jsonl)"  # 0 at rungs 0 and 1; 1-3 at rung 0
+[[ $("$CHARNN" best asha) == asha/trials/0000/lm_* ]] || die "best: $("$CHARNN" best asha)"
+"$CHARNN" sample "$(readlink -f asha/trials/0002/latest)" --length 30 >/dev/null || die "sample from a pruned trial"
+pass "ASHA as a Slurm array with 2 ranks per task: 3 of 4 trials pruned at rung 0 (exit 0, not requeued), best is the one that ran on"
+
+before=$(md5sum asha/trials/0001/metrics.jsonl asha/trials/0001/status.json)
+scontrol requeue "${ajob}_1" || die "scontrol requeue of a finished task"
+deadline=$((SECONDS + 120))
+until grep -q 'nothing to do' asha/logs/*_1.out 2>/dev/null; do
+  [ $SECONDS -lt $deadline ] || die "requeued pruned task did not run: $(squeue; cat asha/logs/*_1.out)"
+  sleep 1
+done
+while squeue -h -j "$ajob" 2>/dev/null | grep -q .; do sleep 1; done
+[ "$before" = "$(md5sum asha/trials/0001/metrics.jsonl asha/trials/0001/status.json)" ] || die "the pruned trial trained again"
+pass "a pruned task requeued by hand returns at once: nothing trains, nothing changes"
 finish

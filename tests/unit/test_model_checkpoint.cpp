@@ -278,6 +278,7 @@ struct CheckpointFiles : ::testing::Test {
 
 TEST_F(CheckpointFiles, RoundTripIsExact) {
   Checkpoint a = make();
+  a.progress.stale_evals = 1, a.progress.patience_best = 2.0, a.progress.next_rung = 2;
   std::string path = dir + "/" + checkpoint_file_name("gru", 0.951, 1.23456);
   EXPECT_EQ(std::filesystem::path(path).filename(), "lm_gru_epoch0.95_1.2346.h5");
   save_checkpoint(path, a);
@@ -288,6 +289,10 @@ TEST_F(CheckpointFiles, RoundTripIsExact) {
   EXPECT_EQ(b.progress.iter, 42);
   EXPECT_EQ(b.progress.history.val_loss, a.progress.history.val_loss);
   EXPECT_EQ(b.rng_states, a.rng_states);
+  // Early stopping and ASHA resume where they stood (train/stopping.h).
+  EXPECT_EQ(b.progress.stale_evals, a.progress.stale_evals);
+  EXPECT_EQ(b.progress.patience_best, a.progress.patience_best);
+  EXPECT_EQ(b.progress.next_rung, 2);
   EXPECT_EQ(b.spec.type, CellType::Gru);
   EXPECT_FALSE(b.has_optimizer);  // make() writes weights only
   EXPECT_TRUE(b.vocab == a.vocab);

@@ -50,3 +50,33 @@ TEST(TrainState, ValidationKeepsTheBestAndWhenItCame) {
   on_validation(p, 1.5);  // a tie is not an improvement
   EXPECT_EQ(p.best_val_iter, 300);
 }
+
+TEST(TrainState, PatienceCountsPassesWithoutAnImprovementBeyondTheDelta) {
+  TrainProgress p;
+  on_validation(p, 2.0, 0.01);  // the first pass is an improvement (from infinity)
+  EXPECT_EQ(p.stale_evals, 0);
+  on_validation(p, 1.995, 0.01);  // better, but by less than the delta: stale; best_val_loss still moves
+  EXPECT_EQ(p.stale_evals, 1);
+  EXPECT_EQ(p.best_val_loss, 1.995);
+  EXPECT_EQ(p.patience_best, 2.0);
+  on_validation(p, 1.991, 0.01);  // 0.009 below the reference: still not enough
+  EXPECT_EQ(p.stale_evals, 2);
+  EXPECT_TRUE(patience_spent(p, 2));
+  EXPECT_FALSE(patience_spent(p, 3));
+  EXPECT_FALSE(patience_spent(p, 0));  // 0 = off
+  on_validation(p, 1.98, 0.01);  // 0.02 below: an improvement resets the count
+  EXPECT_EQ(p.stale_evals, 0);
+  EXPECT_EQ(p.patience_best, 1.98);
+}
+
+TEST(TrainState, PatienceOfAnOlderCheckpointComesFromItsHistory) {
+  TrainProgress p;
+  for (double l : {3.0, 2.5, 2.6, 2.5, 2.7}) on_validation(p, l);
+  const int64_t live = p.stale_evals;
+  TrainProgress loaded;
+  loaded.history = p.history;
+  patience_from_history(loaded);
+  EXPECT_EQ(loaded.stale_evals, live);
+  EXPECT_EQ(loaded.stale_evals, 3);  // 2.6, 2.5 (a tie is no improvement) and 2.7 after the best 2.5
+  EXPECT_EQ(loaded.patience_best, 2.5);
+}

@@ -180,7 +180,7 @@ TEST(SweepSpec, UnknownKeysNameFileLineKeyAndTheKeysExpected) {
   const Case cases[] = {
       {"base: {data: x.h5}\nsweeep: {}\n", "2: unknown key 'sweeep'; expected name, base_config, base, sweep or slurm"},
       {"base: {data: x.h5}\nsweep:\n  method: grid\n  trails: 3\n  parameters: {dropout: [0.1]}\n",
-       "4: unknown sweep key 'trails'; expected method, parameters, trials, seed or metric"},
+       "4: unknown sweep key 'trails'; expected method, parameters, trials, seed, metric or early_terminate"},
       {"base: {data: x.h5}\nsweep:\n  method: random\n  trials: 2\n  parameters:\n    dropout: {unifrom: [0, 1]}\n",
        "6: dropout: unknown distribution 'unifrom'; expected choice, uniform, log_uniform or int_uniform"},
       {"base: {data: x.h5}\nsweep:\n  parameters: {dropout: [0.1]}\nslurm:\n  ranks: 2\n  partion: gpu\n",
