@@ -26,7 +26,7 @@ install(TARGETS charnn RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY configs/ DESTINATION ${CMAKE_INSTALL_DATADIR}/charnn/configs FILES_MATCHING PATTERN "*.yaml")
 install(FILES scripts/slurm/train.sbatch scripts/slurm/sweep.sbatch.in DESTINATION ${CMAKE_INSTALL_DATADIR}/charnn/slurm)
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
-install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR} FILES_MATCHING PATTERN "*.md")
+install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR} FILES_MATCHING PATTERN "*.md" PATTERN img EXCLUDE)
 
 configure_file(packaging/charnn.lua.in ${PROJECT_BINARY_DIR}/packaging/${PROJECT_VERSION}.lua @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/packaging/${PROJECT_VERSION}.lua
@@ -34,15 +34,22 @@ install(FILES ${PROJECT_BINARY_DIR}/packaging/${PROJECT_VERSION}.lua
 
 # Man pages and completion are made at install time from the binary's own
 # `--list-commands` and each `--help` (packaging/gen-docs.sh), so a new subcommand
-# or option is covered without an edit here. (At build time they would cost ~10 s
-# of LibTorch start-ups on every relink of charnn.)
+# or option is covered without an edit here. They are made once per build of the
+# binary into build/packaging/generated (about 20 s of LibTorch start-ups: at build
+# time that would be on every relink of charnn; cpack installs twice, once per package).
+set(CHARNN_GENERATED ${PROJECT_BINARY_DIR}/packaging/generated)
 install(CODE "
-  execute_process(COMMAND bash ${PROJECT_SOURCE_DIR}/packaging/gen-docs.sh \"$<TARGET_FILE:charnn>\" ${PROJECT_VERSION}
-                          \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_DATADIR}\"
-                  RESULT_VARIABLE rc)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR \"packaging/gen-docs.sh failed (\${rc})\")
+  if(\"$<TARGET_FILE:charnn>\" IS_NEWER_THAN \"${CHARNN_GENERATED}/stamp\")
+    file(REMOVE_RECURSE \"${CHARNN_GENERATED}\")
+    execute_process(COMMAND bash ${PROJECT_SOURCE_DIR}/packaging/gen-docs.sh \"$<TARGET_FILE:charnn>\"
+                            ${PROJECT_VERSION} \"${CHARNN_GENERATED}\" RESULT_VARIABLE rc)
+    if(NOT rc EQUAL 0)
+      file(REMOVE_RECURSE \"${CHARNN_GENERATED}\")
+      message(FATAL_ERROR \"packaging/gen-docs.sh failed (\${rc})\")
+    endif()
+    file(TOUCH \"${CHARNN_GENERATED}/stamp\")
   endif()")
+install(DIRECTORY ${CHARNN_GENERATED}/man ${CHARNN_GENERATED}/bash-completion DESTINATION ${CMAKE_INSTALL_DATADIR})
 
 # --- CPack: a relocatable .tar.gz (the tree above under charnn-VERSION-Linux/) and a
 # .deb for /usr whose Depends dpkg-shlibdeps takes from the libraries charnn links.
