@@ -55,16 +55,23 @@ offer charnn sweep "" | grep -qx "plan submit run table"
 offer charnn train --rnn | grep -qw -- "--rnn_size"
 echo user.sh: all done
 USER
+# The clean environment keeps only what a site's MPI module would set: mpirun's
+# directory on PATH and a relocated Open MPI's variables (scripts/prefix-build.sh).
+keep=(PATH="$(dirname "$(command -v mpirun)"):/usr/bin:/bin")
+for v in OPAL_PREFIX PMIX_PREFIX PMIX_PKGLIBDIR PMIX_PKGDATADIR LD_LIBRARY_PATH OMPI_MCA_mtl OMPI_MCA_btl OMPI_MCA_pml OMPI_MCA_osc; do
+  [ -z "${!v:-}" ] || keep+=("$v=${!v}")
+done
 hide=$(mktemp -d "$WORK/empty-XXXXXX")
 chmod 755 "$WORK"
 out=$("${UNSHARE[@]}" bash -c '
   set -e
   mount --make-rprivate /
-  for d in "$@"; do [ -d "$d" ] && mount --bind "'"$hide"'" "$d"; done
+  for d in "$1" "$2"; do [ -d "$d" ] && mount --bind "'"$hide"'" "$d"; done
   [ ! -e "'"$CHARNN"'" ] || { echo "the build tree binary is still reachable"; exit 1; }
-  exec env -i HOME="'"$WORK"'" PATH=/usr/bin:/bin TERM=dumb MOVED="'"$WORK/moved"'" OPENBLAS_NUM_THREADS=1 \
+  shift 2
+  exec env -i HOME="'"$WORK"'" "$@" TERM=dumb MOVED="'"$WORK/moved"'" OPENBLAS_NUM_THREADS=1 \
     OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none \
-    bash --noprofile --norc user.sh' hide "$CHARNN_SOURCE_DIR" "$BUILD" 2>&1) || die "the installed copy, module loaded, source and build hidden: $out"
+    bash --noprofile --norc user.sh' hide "$CHARNN_SOURCE_DIR" "$BUILD" "${keep[@]}" 2>&1) || die "the installed copy, module loaded, source and build hidden: $out"
 echo "$out" | sed 's/^/  | /'
 pass "module load charnn in a clean shell, source and build trees hidden: preprocess, mpirun -np 2 train, sample, sweep plan of an installed example, man charnn-train, completion"
 echo "$PASSED checks passed"
