@@ -119,8 +119,8 @@ if [ "$(cat "$PREFIX/.bundle-stamp" 2>/dev/null)" = "$stamp" ]; then
   say "prefix $PREFIX is up to date with $DEBS"
 else
   say "unpacking $(ls "$DEBS"/*.deb | wc -l) .debs into $PREFIX (dpkg -x; nothing goes into /)"
-  rm -rf "$PREFIX"
   mkdir -p "$PREFIX"
+  find "$PREFIX" -mindepth 1 -delete  # emptied, not removed: a non-root user may own only the prefix itself
   for d in "$DEBS"/*.deb; do
     if command -v dpkg >/dev/null; then
       dpkg -x "$d" "$PREFIX"
