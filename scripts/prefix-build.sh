@@ -51,6 +51,10 @@ LIBDIR=$PREFIX/usr/lib/$MA
 # stands in for the wheel. Default tests: a 2-rank mpirun of the binary + HDF5 I/O.
 rehearse() {
   [ "$(id -u)" -eq 0 ] || die "--rehearse needs root (unshare -m, mount --bind)"
+  # The prefix outside the checkout, as a cluster's module tree is: CMake puts the
+  # directories of linked libraries into the installed RUNPATH only when they lie outside
+  # the source and build trees, and integration.install hides the source tree.
+  export CHARNN_DEPS_PREFIX=${CHARNN_DEPS_PREFIX:-${TMPDIR:-/tmp}/charnn-rehearsal-prefix}
   local user="" drop=""
   if [ "${1:-}" = "--as-user" ]; then
     user=$2
@@ -60,7 +64,7 @@ rehearse() {
     # What USER must write: the prefix, the build and install directories, a compiler
     # cache of its own (so nothing of root's cache is reused). The tree is only read.
     local dir
-    for dir in "${CHARNN_DEPS_PREFIX:-$ROOT/.gpu-prefix}" "$ROOT/${CHARNN_BUILD_DIR:-build-reloc}" \
+    for dir in "$CHARNN_DEPS_PREFIX" "$ROOT/${CHARNN_BUILD_DIR:-build-reloc}" \
                "${CHARNN_INSTALL_PREFIX:-$ROOT/${CHARNN_BUILD_DIR:-build-reloc}/installed}"; do
       mkdir -p "$dir"
       chown -R "$user:$(id -gn "$user")" "$dir"
