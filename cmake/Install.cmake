@@ -35,11 +35,12 @@ install(FILES ${PROJECT_BINARY_DIR}/packaging/${PROJECT_VERSION}.lua
 # Man pages and completion are made at install time from the binary's own
 # `--list-commands` and each `--help` (packaging/gen-docs.sh), so a new subcommand
 # or option is covered without an edit here. They are made once per build of the
-# binary into build/packaging/generated (about 20 s of LibTorch start-ups: at build
+# binary (or of gen-docs.sh) into build/packaging/generated (about 20 s of LibTorch start-ups: at build
 # time that would be on every relink of charnn; cpack installs twice, once per package).
 set(CHARNN_GENERATED ${PROJECT_BINARY_DIR}/packaging/generated)
 install(CODE "
-  if(\"$<TARGET_FILE:charnn>\" IS_NEWER_THAN \"${CHARNN_GENERATED}/stamp\")
+  if(\"$<TARGET_FILE:charnn>\" IS_NEWER_THAN \"${CHARNN_GENERATED}/stamp\" OR
+     \"${PROJECT_SOURCE_DIR}/packaging/gen-docs.sh\" IS_NEWER_THAN \"${CHARNN_GENERATED}/stamp\")
     file(REMOVE_RECURSE \"${CHARNN_GENERATED}\")
     execute_process(COMMAND bash ${PROJECT_SOURCE_DIR}/packaging/gen-docs.sh \"$<TARGET_FILE:charnn>\"
                             ${PROJECT_VERSION} \"${CHARNN_GENERATED}\" RESULT_VARIABLE rc)
