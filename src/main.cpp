@@ -71,8 +71,9 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   if (!std::strcmp(argv[1], "--version")) {  // the first line's format is read by tests/gpu/lib.sh
+    const std::string data = charnn::data_dir();
     std::printf("charnn %s (%s)\n%s\ndata directory: %s\n", CHARNN_VERSION, charnn::gpu::runtime_summary().c_str(),
-                charnn::build_summary().c_str(), charnn::data_dir().empty() ? "none" : charnn::data_dir().c_str());
+                charnn::build_summary().c_str(), data.empty() ? "none" : data.c_str());
     return 0;
   }
   if (!std::strcmp(argv[1], "--list-commands")) {  // hidden: packaging/gen-docs.sh makes man pages and completion

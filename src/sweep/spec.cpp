@@ -14,8 +14,8 @@
 
 #include "sweep/expand.h"
 #include "util/fsutil.h"
-#include "util/resources.h"
 #include "util/number.h"
+#include "util/resources.h"
 #include "util/status.h"
 
 namespace fs = std::filesystem;
