@@ -44,7 +44,7 @@ charnn sample "$(charnn best run)" --length 40 --seed 1 --primetext "ROMEO:" >sa
 [ "$(head -c 6 sample.txt)" = "ROMEO:" ]
 charnn sweep plan sweep-tinyshakespeare.yaml --dir sweep
 [ -f sweep/sweep.sbatch ] && grep -qF "$MOVED/bin/charnn" sweep/sweep.sbatch
-man charnn-train 2>/dev/null | col -b >man.txt
+man charnn-train 2>/dev/null | sed 's/.\x08//g' >man.txt
 grep -q "charnn-train - train a model" man.txt && grep -q -- "--rnn_size" man.txt
 source /usr/share/bash-completion/bash_completion
 _completion_loader charnn || true

@@ -74,7 +74,7 @@ pass "the .tar.gz unpacked and moved runs and finds its example configs"
 for page in root/usr/share/man/man1/*.1; do
   out=$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null) || die "man -l $page"
   [ -z "$out" ] || die "man -l $page warns: $out"
-  text=$(MANWIDTH=80 man -l "$page" 2>/dev/null | col -b)
+  text=$(MANWIDTH=80 man -l "$page" 2>/dev/null | sed 's/.\x08//g')
   grep -q "^NAME" <<<"$text" && grep -q "^SYNOPSIS" <<<"$text" || die "$page: no NAME or SYNOPSIS: $text"
   ! grep -q "charnn: error" <<<"$text" || die "$page is an error message: $text"
 done
