@@ -100,4 +100,5 @@ complete -o default -F _charnn charnn
 BASH
 } >"$tmp/completion"
 mv "$tmp/completion" "$share/bash-completion/completions/charnn"
-echo "gen-docs.sh: $(ls "$share/man/man1" | grep -c '^charnn') man pages and the bash completion of $(wc -w <<<"$commands") commands in $share" >&2
+pages=("$share"/man/man1/charnn*.1)
+echo "gen-docs.sh: ${#pages[@]} man pages and the bash completion of $(wc -w <<<"$commands") commands in $share" >&2
