@@ -19,6 +19,8 @@ packages=(
   chromium                     # tests open the HTML pages of neurons/report in headless Chromium
   clang libclang-rt-14-dev     # scripts/fuzz.sh: libFuzzer with ASan and UBSan
   iproute2 util-linux          # tests/cluster/nodes.sh: two nodes as network namespaces (ip, nsenter, unshare)
+  help2man man-db dpkg-dev     # cmake --install / cpack: man pages from each --help; the .deb's Depends (dpkg-shlibdeps)
+  lmod bash-completion         # integration.install: the installed module and completion, as a cluster user meets them
 )
 [ "${1:-}" = "--bench" ] && packages+=(time jq)
 

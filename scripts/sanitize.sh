@@ -41,8 +41,10 @@ export MATRIX_SKIP_MPI=1
 # cluster), multi-process launches; gpu.* (no GPU code is instrumented on a CPU build);
 # integration.kill_save, a timing test (kill -9 inside a save): under ASan a save is a
 # smaller part of each iteration, so none of 50 kills landed in one (measured: 562 s,
-# 0 of 50), and the code it runs is the save that train_single and disk_full run here.
-skip='^(gpu\.|integration\.(mpi_|slurm_|nodes_|kill_save$))'
+# 0 of 50), and the code it runs is the save that train_single and disk_full run here;
+# integration.install and integration.package, which test packaging (an mpirun launch,
+# and ~25 help2man start-ups of charnn, ~2 s each instrumented), not charnn's code.
+skip='^(gpu\.|integration\.(mpi_|slurm_|nodes_|kill_save$|install$|package$))'
 # Side by side as in scripts/test.sh; the tests' RESOURCE_LOCKs keep apart what must be.
 jobs=${CHARNN_TEST_JOBS:-$(nproc)}
 rc=0

@@ -9,7 +9,9 @@
 #include "cli/commands.h"
 #include "parallel/comm.h"
 #include "gpu/gpu.h"
+#include "util/build_info.h"
 #include "util/log.h"
+#include "util/resources.h"
 #include "util/status.h"
 
 namespace {
@@ -68,8 +70,14 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
-  if (!std::strcmp(argv[1], "--version")) {
-    std::printf("charnn %s (%s)\n", CHARNN_VERSION, charnn::gpu::runtime_summary().c_str());
+  if (!std::strcmp(argv[1], "--version")) {  // the first line's format is read by tests/gpu/lib.sh
+    const std::string data = charnn::data_dir();
+    std::printf("charnn %s (%s)\n%s\ndata directory: %s\n", CHARNN_VERSION, charnn::gpu::runtime_summary().c_str(),
+                charnn::build_summary().c_str(), data.empty() ? "none" : data.c_str());
+    return 0;
+  }
+  if (!std::strcmp(argv[1], "--list-commands")) {  // hidden: packaging/gen-docs.sh makes man pages and completion
+    for (const auto& c : kCommands) std::puts(c.name);
     return 0;
   }
   for (const auto& c : kCommands) {

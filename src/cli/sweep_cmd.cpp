@@ -1,6 +1,3 @@
-#include <limits.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,19 +11,13 @@
 #include "sweep/spec.h"
 #include "util/fsutil.h"
 #include "util/process.h"
+#include "util/resources.h"
 
 namespace fs = std::filesystem;
 
 namespace charnn {
 
 namespace {
-
-std::string self_path() {
-  char buf[PATH_MAX];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) fail("cannot find the charnn binary (/proc/self/exe)");
-  return std::string(buf, n);
-}
 
 const char* kSweepUsage =
     "Usage: charnn sweep plan SPEC.yaml --dir runs/NAME [--force]\n"
@@ -48,7 +39,7 @@ int sweep_plan(int argc, char** argv) {
   po::variables_map vm;
   if (!parse_or_help(argc, argv, kSweepUsage, desc, "spec", vm)) return 0;
   SweepSpec spec = load_sweep_spec(spec_path);
-  auto trials = plan_sweep(spec, {dir, force, self_path()});
+  auto trials = plan_sweep(spec, {dir, force, self_exe()});
   std::printf("%s: %zu trial(s) planned (%s); submit with 'charnn sweep submit %s' or run here with "
               "'charnn sweep run %s --local'\n",
               dir.c_str(), trials.size(), to_string(spec.method).c_str(), dir.c_str(), dir.c_str());
@@ -99,10 +90,10 @@ int sweep_run(int argc, char** argv) {
   } else {
     const SweepSpec spec = load_sweep_spec(target);
     if (dir.empty()) dir = "runs/" + spec.name;
-    if (!is_sweep_dir(dir) || force) plan_sweep(spec, {dir, force || is_sweep_dir(dir), self_path()});
+    if (!is_sweep_dir(dir) || force) plan_sweep(spec, {dir, force || is_sweep_dir(dir), self_exe()});
     res = spec.slurm;
   }
-  LocalRunOptions lo{parallel, ranks > 0 ? ranks : static_cast<int>(res.ranks), self_path()};
+  LocalRunOptions lo{parallel, ranks > 0 ? ranks : static_cast<int>(res.ranks), self_exe()};
   int failed = run_sweep_locally(dir, lo);
   std::fputs(format_rows(read_sweep(dir), "table").c_str(), stdout);
   if (failed > 0) fail(failed, " trial(s) failed; see ", dir, "/logs/");

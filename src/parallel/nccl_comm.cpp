@@ -91,7 +91,11 @@ void nccl_wait(NcclComm* c, void* cuda_stream, double timeout_s) {
 std::string nccl_version() {
   int v = 0;
   check_nccl(ncclGetVersion(&v), "ncclGetVersion");
-  return cat(v / 10000, ".", (v / 100) % 100, ".", v % 100);
+  std::string s = cat(NCCL_MAJOR, ".", NCCL_MINOR, ".", NCCL_PATCH);
+  // ncclGetVersion's code is major*10000 + minor*100 + patch since NCCL 2.9.
+  const std::string loaded = cat(v / 10000, ".", (v / 100) % 100, ".", v % 100);
+  if (loaded != s) s += cat(" (", loaded, " loaded)");
+  return s;
 }
 
 }  // namespace charnn

@@ -20,6 +20,8 @@ void nccl_allreduce_average(NcclComm* c, float* device_ptr, size_t n, void* cuda
 void nccl_check_async(NcclComm* c);
 // Blocks until `cuda_stream` has drained, polling nccl_check_async; throws after timeout_s.
 void nccl_wait(NcclComm* c, void* cuda_stream, double timeout_s);
+// "2.27.3": the NCCL of nccl.h at build time, and " (2.28.1 loaded)" when the
+// library loaded now differs (charnn --version).
 std::string nccl_version();
 
 }  // namespace charnn

@@ -15,6 +15,7 @@
 #include "sweep/expand.h"
 #include "util/fsutil.h"
 #include "util/number.h"
+#include "util/resources.h"
 #include "util/status.h"
 
 namespace fs = std::filesystem;
@@ -414,7 +415,8 @@ void load_slurm(SweepSpec& s, const YAML::Node& sl) {
 
 }  // namespace
 
-SweepSpec load_sweep_spec(const std::string& path) {
+SweepSpec load_sweep_spec(const std::string& given) {
+  const std::string path = config_path(given);  // a bare name: also the installed examples
   require_readable_file(path, "sweep spec (YAML)");
   return parse_sweep_spec(read_file(path), path);
 }

@@ -11,6 +11,7 @@
 
 #include "data/utf8.h"
 #include "util/fsutil.h"
+#include "util/resources.h"
 #include "util/status.h"
 
 namespace charnn {
@@ -485,7 +486,7 @@ TrainCommandLine parse_train_command_line(const std::vector<std::string>& args) 
     }
   }
   if (!cl.trial_dir.empty()) configs.insert(configs.begin(), cl.trial_dir + "/config.yaml");
-  for (const auto& c : configs) apply_yaml_file(cl.cfg, c);
+  for (const auto& c : configs) apply_yaml_file(cl.cfg, config_path(c));  // a bare name: also the examples
   for (const auto& [k, v] : sets) set_option(cl.cfg, k, v, "--" + k);
   if (!cl.trial_dir.empty()) {  // the trial directory is the run directory, and a requeue resumes
     cl.cfg.checkpoint_dir = cl.trial_dir;
