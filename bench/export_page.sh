@@ -31,6 +31,8 @@ MODELS=${MODELS:-lstm}
 SIZES=${SIZES:-128 512}
 SHORT=${SHORT:-200}
 QUIET_WAIT=${QUIET_WAIT:-0}
+LONG_128=${LONG_128:-6000}
+LONG_512=${LONG_512:-1500}
 [ -x "$CHARNN" ] || { echo "export_page.sh: $CHARNN not found; build charnn first" >&2; exit 1; }
 command -v chromium >/dev/null || { echo "export_page.sh: needs chromium (scripts/install-deps.sh)" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "export_page.sh: needs /usr/bin/time (scripts/install-deps.sh --bench)" >&2; exit 1; }

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fstream>
 #include <initializer_list>
+#include <vector>
 
 #include "util/protobuf.h"
 #include "util/status.h"
@@ -53,8 +54,8 @@ pb::Message int_attr(const std::string& name, int64_t v) {
 // (nodes in topological order, as ONNX requires).
 class Graph {
  public:
-  void node(const std::string& op, std::initializer_list<std::string> in, std::initializer_list<std::string> out,
-            std::initializer_list<pb::Message> attrs = {}) {
+  void node(const std::string& op, const std::vector<std::string>& in, const std::vector<std::string>& out,
+            const std::vector<pb::Message>& attrs = {}) {
     pb::Message n;
     for (const std::string& s : in) n.string(1, s);
     for (const std::string& s : out) n.string(2, s);
@@ -173,25 +174,20 @@ std::string onnx_model(const ExportModel& m) {
     x = p + "h";
   }
   g.node("Gemm", {x, "decoder.weight", "decoder.bias"}, {"logits"}, {int_attr("transB", 1)});
-  // Concat takes a list: built here as one node with every layer's input.
-  auto concat = [&](const std::string& kind, const std::string& out) {
-    std::vector<std::string> in;
-    for (int64_t l = 0; l < L; ++l) in.push_back(cat("l", l, "_", kind, "1"));
-    pb::Message n;
-    for (const std::string& s : in) n.string(1, s);
-    n.string(2, out).string(3, "Concat_" + out).string(4, "Concat").message(5, int_attr("axis", 0));
-    return n;
-  };
-  pb::Message graph_msg = g.finish(cat("charnn_", to_string(m.type)));
-  graph_msg.message(1, concat("h", "h_out"));
-  if (lstm) graph_msg.message(1, concat("c", "c_out"));
-  graph_msg.message(12, value_info("logits", kFloat, {{0, "batch"}, {V, ""}}, "scores of the next token"));
-  graph_msg.message(12, value_info("h_out", kFloat, state, "hidden state after this token"));
-  if (lstm) graph_msg.message(12, value_info("c_out", kFloat, state, "cell state after this token"));
+  for (const std::string kind : {"h", "c"}) {  // every layer's new state, stacked as [num_layers, batch, rnn_size]
+    if (kind == "c" && !lstm) break;
+    std::vector<std::string> layers;
+    for (int64_t l = 0; l < L; ++l) layers.push_back(cat("l", l, "_", kind, "1"));
+    g.node("Concat", layers, {kind + "_out"}, {int_attr("axis", 0)});
+  }
+  g.output(value_info("logits", kFloat, {{0, "batch"}, {V, ""}}, "scores of the next token"));
+  g.output(value_info("h_out", kFloat, state, "hidden state after this token"));
+  if (lstm) g.output(value_info("c_out", kFloat, state, "cell state after this token"));
 
   pb::Message opset, model;
   opset.int64(2, kOpset);  // the default domain (ai.onnx)
-  model.int64(1, kIrVersion).string(2, "charnn").string(3, CHARNN_VERSION).string(6, kDoc).message(7, graph_msg);
+  model.int64(1, kIrVersion).string(2, "charnn").string(3, CHARNN_VERSION).string(6, kDoc);
+  model.message(7, g.finish(cat("charnn_", to_string(m.type))));
   model.message(8, opset);
   const std::string name = m.checkpoint.substr(m.checkpoint.find_last_of('/') + 1);
   for (const auto& [k, v] : std::initializer_list<std::pair<std::string, std::string>>{

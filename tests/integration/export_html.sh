@@ -47,6 +47,18 @@ $(diff <(fold -w 60 "$cell.want") <(fold -w 60 "$cell.got") | head -20)"
 done
 pass "LSTM, GRU, RNN pages from disk, network off: temperature 0 writes charnn sample --argmax's 300 characters (and 200 with no prime)"
 
+# A bytes vocabulary: the page reads the prime as UTF-8 bytes and decodes what it writes.
+{ for _ in $(seq 300); do printf 'caf\xc3\xa9 na\xc3\xafve \xe2\x98\x83 '; head -c 200 ts.txt | tail -c 60; done; } > bytes.txt
+"$CHARNN" preprocess --input bytes.txt --output bytes.h5 --encoding bytes >/dev/null 2>&1
+"$CHARNN" train --data bytes.h5 "${TINY[@]}" --max_iters 30 --eval_val_every 30 --checkpoint_dir run-bytes >/dev/null 2>&1 \
+  || die "train on bytes"
+ck=$("$CHARNN" best run-bytes)
+"$CHARNN" export "$ck" -o bytes.html >/dev/null 2>&1 || die "export bytes"
+"$CHARNN" sample "$ck" --argmax --primetext "café" --length 150 | head -c -1 > bytes.want
+browser_dom bytes.html "prime=caf%C3%A9&temperature=0&length=150&run" > bytes.dom
+page_text bytes.dom | cmp -s bytes.want - || die "bytes vocabulary: the page's argmax text differs"
+pass "a bytes vocabulary: the page writes charnn sample --argmax's 150 bytes after a UTF-8 prime"
+
 frag="prime=First%20Citizen%3A%0A&temperature=0.9&length=400"
 browser_dom lstm.html "$frag&seed=7&run" > s7a.dom
 browser_dom lstm.html "$frag&seed=7&run" > s7b.dom
