@@ -3,6 +3,8 @@
 # Idempotent and quiet when everything is already there; loud on failure.
 #   scripts/install-deps.sh            build + test dependencies
 #   scripts/install-deps.sh --bench    also what bench/ uses beside (time, jq)
+# Then the JavaScript test tools from npm, into a cache outside the repository
+# (scripts/npm-deps.sh).
 set -euo pipefail
 
 packages=(
@@ -16,19 +18,23 @@ packages=(
   python3-h5py python3-numpy   # tests read and write HDF5 files the way users' scripts do
   python3-torch                # integration.neurons checks the page's numbers against torch.nn
   gnuplot-nox                  # charnn plot
-  chromium                     # tests open the HTML pages of neurons/report in headless Chromium
+  chromium                     # tests open the HTML pages of neurons/report/export in headless Chromium
+  nodejs python3-onnx          # integration.export_onnx: ONNX Runtime (scripts/npm-deps.sh) and onnx.checker
   clang libclang-rt-14-dev     # scripts/fuzz.sh: libFuzzer with ASan and UBSan
   iproute2 util-linux          # tests/cluster/nodes.sh: two nodes as network namespaces (ip, nsenter, unshare)
   help2man man-db dpkg-dev     # cmake --install / cpack: man pages from each --help; the .deb's Depends (dpkg-shlibdeps)
   lmod bash-completion         # integration.install: the installed module and completion, as a cluster user meets them
 )
 [ "${1:-}" = "--bench" ] && packages+=(time jq)
+# npm, unless a node.js from elsewhere (NodeSource's nodejs) brings its own:
+# Debian's npm package would conflict with that one.
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then exec bash "$(dirname "$0")/npm-deps.sh"; fi
 
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -41,3 +47,4 @@ if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get 
   exit 1
 fi
 rm -f "$log"
+exec bash "$(dirname "$0")/npm-deps.sh"

@@ -462,6 +462,17 @@ t r.status-json              sw-st-json/trials/0000/status.json report sw-st-jso
 t r.metrics-type             sw-metrics/trials/0000/metrics.jsonl:1,val_loss report sw-metrics
 t r.csv-empty                sw-csv-empty/trials.csv report sw-csv-empty
 
+# export
+t x.format                   pdf                     export ck.h5 --format pdf
+t x.no-format                --format                export ck.h5 -o model.txt
+t x.missing                  nowhere.h5              export nowhere.h5 --format onnx
+t x.trunc                    ck-trunc.h5             export ck-trunc.h5 --format html
+t x.cache                    c.h5                    export c.h5 --format onnx
+t x.out-text                 notes.txt               export ck.h5 --format html -o notes.txt
+t x.out-text-onnx            notes.txt               export ck.h5 --format onnx -o notes.txt
+t x.out-input                ck.h5                   export ck.h5 --format onnx -o ck.h5
+t x.out-dir                  plain                   export ck.h5 --format html -o plain
+
 # mpirun -np 2: a bad start ends every rank, and rank 0 says why once
 m mpi.yaml                   y-type.yaml,rnn_size    train "${D[@]}" --config y-type.yaml
 m mpi.flag                   rnn_size                train "${D[@]}" --rnn_size -1

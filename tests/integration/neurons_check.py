@@ -144,4 +144,5 @@ def main():
           f"mean surprise {page_mean:.6f} (reference {ref_mean:.6f}), {len(props)} properties")
 
 
-main()
+if __name__ == "__main__":  # export_onnx_ref.py imports load()
+    main()
