@@ -6,14 +6,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/browser_lib.sh"
 browser_check
 
-head -c 100000 "$SHAKESPEARE" > ts.txt
-"$CHARNN" preprocess --input ts.txt --output ts.h5 >/dev/null
-# 2 x 128, 40 iterations: past the uniform start (its argmax text is words, not one letter).
-for cell in lstm gru rnn; do
-  "$CHARNN" train --data ts.h5 "${TINY[@]}" --model "$cell" --rnn_size 128 --embedding_size 32 --seq_length 32 \
-    --max_iters 40 --eval_val_every 40 --checkpoint_dir "run-$cell" >/dev/null 2>&1 || die "train $cell"
-done
-pass "trained 2x128 LSTM, GRU and RNN models"
+train_every_cell
 
 # The text of <pre id="out"> in a DOM dump. HTML serialisation writes one extra
 # newline after <pre> when the text starts with one: that one is dropped.

@@ -11,13 +11,7 @@ command -v node >/dev/null && [ -d "$NODE_PATH/onnxruntime-node" ] \
   || { echo "skip: node or onnxruntime-node missing (scripts/install-deps.sh, scripts/npm-deps.sh)"; exit 77; }
 HERE="$CHARNN_SOURCE_DIR/tests/integration"
 
-head -c 100000 "$SHAKESPEARE" > ts.txt
-"$CHARNN" preprocess --input ts.txt --output ts.h5 >/dev/null
-for cell in lstm gru rnn; do
-  "$CHARNN" train --data ts.h5 "${TINY[@]}" --model "$cell" --rnn_size 128 --embedding_size 32 --seq_length 32 \
-    --max_iters 40 --eval_val_every 40 --checkpoint_dir "run-$cell" >/dev/null 2>&1 || die "train $cell"
-done
-pass "trained 2x128 LSTM, GRU and RNN models"
+train_every_cell
 
 B=4 T=50 prime='ROMEO:'
 for cell in lstm gru rnn; do

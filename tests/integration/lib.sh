@@ -79,3 +79,18 @@ PYEOF
 losses() { "$PY" -c 'import json,sys; print(" ".join(repr(j["loss"]) for j in map(json.loads, open(sys.argv[1])) if j["event"] == "train"))' "$1"; }
 
 finish() { echo "$PASSED passed, 0 failed"; }
+
+# ts.h5 (the first 100 kB of tiny-shakespeare) and, in run-lstm, run-gru and run-rnn,
+# a 2 x 128 model of each cell trained for 40 iterations: past the uniform start (its
+# argmax text is words, not one letter). For the tests that hold charnn's output against
+# another runtime's (export_html, export_onnx).
+train_every_cell() {
+  head -c 100000 "$SHAKESPEARE" > ts.txt
+  "$CHARNN" preprocess --input ts.txt --output ts.h5 >/dev/null
+  local cell
+  for cell in lstm gru rnn; do
+    "$CHARNN" train --data ts.h5 "${TINY[@]}" --model "$cell" --rnn_size 128 --embedding_size 32 --seq_length 32 \
+      --max_iters 40 --eval_val_every 40 --checkpoint_dir "run-$cell" >/dev/null 2>&1 || die "train $cell"
+  done
+  pass "trained 2x128 LSTM, GRU and RNN models"
+}
