@@ -29,7 +29,8 @@ const char* kUsage =
     "  best         path of the best checkpoint of a sweep or run directory\n"
     "  plot         PNG of the loss curves of a sweep or run\n"
     "  report       one HTML page of a sweep or run: curves, trials, samples, config\n"
-    "  neurons      HTML page of a model's cells and guesses over a text, and the cells that track its properties\n";
+    "  neurons      HTML page of a model's cells and guesses over a text, and the cells that track its properties\n"
+    "  tensorboard  TensorBoard event files of a sweep or run (from its metrics.jsonl and samples.jsonl)\n";
 
 struct Command {
   const char* name;
@@ -42,6 +43,7 @@ const Command kCommands[] = {
     {"sweep", charnn::cmd_sweep},           {"plot", charnn::cmd_plot},
     {"report", charnn::cmd_report},
     {"neurons", charnn::cmd_neurons},
+    {"tensorboard", charnn::cmd_tensorboard},
 };
 
 // Whatever escaped as an exception, as one line: LibTorch appends its C++

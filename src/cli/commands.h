@@ -14,5 +14,6 @@ int cmd_sweep(int argc, char** argv);
 int cmd_plot(int argc, char** argv);
 int cmd_report(int argc, char** argv);
 int cmd_neurons(int argc, char** argv);
+int cmd_tensorboard(int argc, char** argv);
 
 }  // namespace charnn
