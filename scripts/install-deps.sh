@@ -15,6 +15,7 @@ packages=(
   libgtest-dev
   python3-h5py python3-numpy   # tests read and write HDF5 files the way users' scripts do
   python3-torch                # integration.neurons checks the page's numbers against torch.nn
+  python3-protobuf python3-crc32c  # integration.tensorboard decodes the event files and checks their CRCs
   gnuplot-nox                  # charnn plot
   chromium                     # tests open the HTML pages of neurons/report in headless Chromium
   clang libclang-rt-14-dev     # scripts/fuzz.sh: libFuzzer with ASan and UBSan
