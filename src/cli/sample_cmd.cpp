@@ -181,7 +181,8 @@ int cmd_sample(int argc, char** argv) {
   require_readable_file(f.path, "checkpoint");
   if (!f.primetext_file.empty()) require_readable_file(f.primetext_file, "primetext file");
   if (!f.output.empty())
-    check_output_path({f.output, "--output", "text sample", OutputKind::File, is_sample_text_file}, {f.path, f.primetext_file});
+    check_output_path({f.output, "--output", "text sample", OutputKind::File, is_sample_text_file},
+                      {f.path, f.primetext_file});
   const int gpu_index = gpu::resolve_device(f.device_name, 0, 1);
   const torch::Device device = gpu_index < 0 ? torch::Device(torch::kCPU) : torch::Device(torch::kCUDA, gpu_index);
   Checkpoint ck = load_checkpoint(f.path);

@@ -6,7 +6,8 @@
 //   Summary { repeated Value value = 1; }
 //   Value   { string tag = 1; float simple_value = 2; TensorProto tensor = 8; SummaryMetadata metadata = 9; }
 //   SummaryMetadata { PluginData plugin_data = 1 { string plugin_name = 1; } }
-//   TensorProto { DataType dtype = 1 (DT_STRING = 7); TensorShapeProto tensor_shape = 2; repeated bytes string_val = 8; }
+//   TensorProto { DataType dtype = 1 (DT_STRING = 7); TensorShapeProto tensor_shape = 2;
+//                 repeated bytes string_val = 8; }
 // No protobuf library: six message types, a few dozen lines; the test decodes
 // them with python3-protobuf (tests/integration/tensorboard_check.py).
 #pragma once

@@ -102,8 +102,8 @@ const std::vector<OptionSpec>& train_options() {
       {"savefile", "checkpoint name stem (default: the model type)", &C::savefile, 0, 0,
        {PathKind::FileStem, "checkpoint name stem", check_file_stem}},
       {"init_from", "start from this checkpoint's weights; on a corpus with another vocabulary, shared characters keep "
-                    "their rows, new ones start fresh, absent ones are dropped (preprocess --vocab-from keeps its ids)", &C::init_from, 0, 0,
-       input_file("checkpoint")},
+                    "their rows, new ones start fresh, absent ones are dropped (preprocess --vocab-from keeps its ids)",
+       &C::init_from, 0, 0, input_file("checkpoint")},
       {"resume", "continue exactly from this checkpoint, or 'auto' (latest in checkpoint_dir, if any)", &C::resume,
        0, 0, {PathKind::CheckpointOrAuto, "checkpoint"}},
       {"tensorboard_dir", "also write TensorBoard event files here (rank 0): train/val loss and bpc, lr, grad_norm, "

@@ -155,7 +155,8 @@ void build_model(Run& r, const Checkpoint* ck) {
                      cfg.num_layers, cfg.dropout};
   torch::manual_seed(static_cast<uint64_t>(cfg.seed));
   r.model = CharRNN(r.spec);
-  if (ck && !(ck->vocab == r.corpus->vocab())) load_weights_onto_vocab(*r.model, *ck, r.corpus->vocab(), cfg.init, cfg.init_from);
+  if (ck && !(ck->vocab == r.corpus->vocab()))
+    load_weights_onto_vocab(*r.model, *ck, r.corpus->vocab(), cfg.init, cfg.init_from);
   else if (ck) load_weights(*r.model, *ck);
   else r.model->apply_init(cfg.init);
   r.model->to(r.device);

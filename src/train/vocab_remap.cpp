@@ -7,8 +7,8 @@ namespace charnn {
 
 VocabMapping map_vocab(const Vocab& from, const Vocab& to, const std::string& source_name) {
   if (from.encoding != to.encoding)
-    fail(source_name, ": its vocabulary is ", encoding_name(from.encoding), ", the corpus's ", encoding_name(to.encoding),
-         ": a model moves only between corpora of one encoding");
+    fail(source_name, ": its vocabulary is ", encoding_name(from.encoding), ", the corpus's ",
+         encoding_name(to.encoding), ": a model moves only between corpora of one encoding");
   VocabMapping m;
   for (size_t id = 0; id < to.size(); ++id) {
     const int64_t src = from.id_of(to.values[id]);

@@ -136,7 +136,8 @@ std::string best_text(const TrialRow& r) {
 // "4242_7 (job 4250)" for an array task, "4242" for a plain job, "-" outside Slurm.
 std::string slurm_text(const TrialRow& r) {
   if (!r.slurm_array_job_id.empty())
-    return cat(r.slurm_array_job_id, "_", r.slurm_array_task_id, r.slurm_job_id.empty() ? "" : " (job " + r.slurm_job_id + ")");
+    return cat(r.slurm_array_job_id, "_", r.slurm_array_task_id,
+               r.slurm_job_id.empty() ? "" : " (job " + r.slurm_job_id + ")");
   return r.slurm_job_id.empty() ? "-" : r.slurm_job_id;
 }
 

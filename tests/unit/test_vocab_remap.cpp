@@ -52,7 +52,9 @@ torch::Tensor ids_of(const Vocab& v, const std::string& text) {
   return torch::tensor(ids, torch::kLong);
 }
 
-ModelSpec spec_for(CellType type, const Vocab& v) { return ModelSpec{type, static_cast<int64_t>(v.size()), 16, 32, 2, 0.0}; }
+ModelSpec spec_for(CellType type, const Vocab& v) {
+  return ModelSpec{type, static_cast<int64_t>(v.size()), 16, 32, 2, 0.0};
+}
 
 // Mean loss (nats/char) over consecutive windows of `ids`, from the zero state each.
 double loss_on(CharRNN& m, const torch::Tensor& ids) {
@@ -89,7 +91,10 @@ Checkpoint checkpoint_of(CharRNN& m, const Vocab& v) {
   Checkpoint ck;
   ck.vocab = v;
   ck.spec = m->spec();
-  for (auto& p : m->named_parameters()) ck.param_names.push_back(p.key()), ck.params.push_back(p.value().detach().clone());
+  for (auto& p : m->named_parameters()) {
+    ck.param_names.push_back(p.key());
+    ck.params.push_back(p.value().detach().clone());
+  }
   return ck;
 }
 
