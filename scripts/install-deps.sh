@@ -17,6 +17,7 @@ packages=(
   libgtest-dev
   python3-h5py python3-numpy   # tests read and write HDF5 files the way users' scripts do
   python3-torch                # integration.neurons checks the page's numbers against torch.nn
+  python3-protobuf python3-crc32c  # integration.tensorboard decodes the event files and checks their CRCs
   gnuplot-nox                  # charnn plot
   chromium                     # tests open the HTML pages of neurons/report/export in headless Chromium
   nodejs python3-onnx          # integration.export_onnx: ONNX Runtime (scripts/npm-deps.sh) and onnx.checker

@@ -33,6 +33,7 @@ const char* kUsage =
     "  report       one HTML page of a sweep or run: curves, trials, samples, config\n"
     "  neurons      HTML page of a model's cells and guesses over a text, and the cells that track its properties\n"
     "  export       the model as a web page that samples in the browser, or as ONNX for a runtime\n";
+    "  tensorboard  TensorBoard event files of a sweep or run (from its metrics.jsonl and samples.jsonl)\n";
 
 struct Command {
   const char* name;
@@ -46,6 +47,7 @@ const Command kCommands[] = {
     {"report", charnn::cmd_report},
     {"neurons", charnn::cmd_neurons},
     {"export", charnn::cmd_export},
+    {"tensorboard", charnn::cmd_tensorboard},
 };
 
 // Whatever escaped as an exception, as one line: LibTorch appends its C++

@@ -15,5 +15,6 @@ int cmd_plot(int argc, char** argv);
 int cmd_report(int argc, char** argv);
 int cmd_neurons(int argc, char** argv);
 int cmd_export(int argc, char** argv);
+int cmd_tensorboard(int argc, char** argv);
 
 }  // namespace charnn

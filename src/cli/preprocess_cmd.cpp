@@ -4,6 +4,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "data/preprocess.h"
+#include "train/checkpoint_vocab.h"
 
 namespace charnn {
 
@@ -17,6 +18,10 @@ int cmd_preprocess(int argc, char** argv) {
       ("encoding", po::value(&encoding)->default_value("utf-8"), "utf-8 (a token is a code point) | bytes (a token is a byte)")
       ("val-frac", po::value(&opt.val_frac)->default_value(0.05), "fraction of tokens for the val split (after train)")
       ("test-frac", po::value(&opt.test_frac)->default_value(0.05), "fraction of tokens for the test split (at the tail)")
+      ("vocab-from", po::value(&opt.vocab_from),
+       "checkpoint whose vocabulary the ids follow: its characters keep their ids (in order, also those this text "
+       "lacks, with count 0), new ones are appended in code point order; the encoding is the checkpoint's. "
+       "For fine-tuning that model with init_from")
       ("force", po::bool_switch(&opt.force), "overwrite an existing output");
   po::variables_map vm;
   if (!parse_or_help(argc, argv,
@@ -26,6 +31,13 @@ int cmd_preprocess(int argc, char** argv) {
                      desc, nullptr, vm))
     return 0;
   opt.encoding = parse_encoding(encoding);
+  if (!opt.vocab_from.empty()) {
+    opt.base_vocab = read_checkpoint_vocab(opt.vocab_from);
+    if (!vm["encoding"].defaulted() && opt.encoding != opt.base_vocab->encoding)
+      fail("--encoding ", encoding, ": the vocabulary of --vocab-from ", opt.vocab_from, " is ",
+           encoding_name(opt.base_vocab->encoding), "; leave --encoding out to take it");
+    opt.encoding = opt.base_vocab->encoding;
+  }
   auto t0 = std::chrono::steady_clock::now();
   PreprocessResult r = preprocess(opt);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -75,7 +75,7 @@ std::string sample_json(const std::string& text, const SampleOptions& o, const S
 
 // The command line as parsed; checked in cmd_sample.
 struct SampleFlags {
-  std::string path, output, seed_text, device_name;
+  std::string path, output, seed_text, device_name, primetext_file;
   SampleOptions opt;
   std::vector<std::string> temperatures;  // as given: each may be a list
   int num_samples = 1;
@@ -97,6 +97,8 @@ po::options_description sample_options(SampleFlags& f) {
        "--temperature and --top-k) add up to >= P, renormalised; 0 < P <= 1 (1 = off)")
       ("argmax", po::bool_switch(&f.opt.argmax), "always take the most likely character")
       ("primetext,p", po::value(&f.opt.primetext), "text to condition on (printed first)")
+      ("primetext-file", po::value(&f.primetext_file),
+       "read the primetext from this file (UTF-8 for a utf-8 model, as it is for a bytes one); not with --primetext")
       ("skip-unknown", po::bool_switch(&f.opt.skip_unknown), "drop primetext characters missing from the vocabulary")
       ("seed", po::value(&f.seed_text)->default_value("123"),
        "random seed: sample k (0, 1, ...) of every temperature uses seed + k, so the sample labelled "
@@ -174,12 +176,21 @@ int cmd_sample(int argc, char** argv) {
     if (f.seed_text.empty() || ec != std::errc() || ptr != end)
       fail("--seed ", charnn::quoted(f.seed_text), ": expected an integer in [0, 18446744073709551615]");
   }
+  if (!f.primetext_file.empty() && vm.count("primetext"))
+    fail("--primetext and --primetext_file are exclusive: give the text or the file it is in");
   require_readable_file(f.path, "checkpoint");
+  if (!f.primetext_file.empty()) require_readable_file(f.primetext_file, "primetext file");
   if (!f.output.empty())
-    check_output_path({f.output, "--output", "text sample", OutputKind::File, is_sample_text_file}, {f.path});
+    check_output_path({f.output, "--output", "text sample", OutputKind::File, is_sample_text_file},
+                      {f.path, f.primetext_file});
   const int gpu_index = gpu::resolve_device(f.device_name, 0, 1);
   const torch::Device device = gpu_index < 0 ? torch::Device(torch::kCPU) : torch::Device(torch::kCUDA, gpu_index);
   Checkpoint ck = load_checkpoint(f.path);
+  if (!f.primetext_file.empty()) {
+    f.opt.primetext = read_file(f.primetext_file);
+    // Checked here, so that an error names the file: invalid UTF-8 (utf-8 models) or unknown characters.
+    ids_of_text(ck.vocab, f.opt.primetext, "--primetext_file " + f.primetext_file, f.opt.skip_unknown);
+  }
   CharRNN model = model_from_checkpoint(ck, torch::kCPU);
   model->eval();
   Sampler sampler(*model, ck.vocab, device);

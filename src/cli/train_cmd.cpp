@@ -40,6 +40,8 @@ void check_train_paths(const TrainConfig& cfg) {
     }
   }
   check_output_path({cfg.checkpoint_dir, "checkpoint_dir", "run directory", OutputKind::Directory}, inputs);
+  if (!cfg.tensorboard_dir.empty())
+    check_output_path({cfg.tensorboard_dir, "tensorboard_dir", "TensorBoard directory", OutputKind::Directory}, inputs);
   // config.yaml is rewritten from the resolved config, which holds everything a
   // --config of that name said: reading it back is how a run dir is meant to be used.
   for (const char* name : {"metrics.jsonl", "samples.jsonl", "latest", "config.yaml"}) {

@@ -149,7 +149,9 @@ PreprocessResult preprocess(const PreprocessOptions& opt) {
   for (const auto& in : opt.inputs) require_readable_file(in, "input text file");
   // Never over an input, and with --force only over a cache this wrote (util/fsutil.h).
   OutputPath out{opt.output, "--output", "corpus cache", OutputKind::File, is_corpus_cache_file, true, opt.force};
-  check_output_path(out, opt.inputs);
+  std::vector<std::string> read = opt.inputs;
+  read.push_back(opt.vocab_from);
+  check_output_path(out, read);
   split_sizes(1000000, opt.val_frac, opt.test_frac);  // validate fractions before reading anything
 
   // Pass 1: count tokens, hash bytes.
@@ -175,7 +177,7 @@ PreprocessResult preprocess(const PreprocessOptions& opt) {
   for (auto c : counts) n_tokens += c;
   if (n_tokens == 0) fail(opt.inputs.size() == 1 ? opt.inputs[0] : std::string("inputs"), ": input is empty, nothing to preprocess");
   res.sha256 = sha.hex();
-  res.vocab = Vocab::from_counts(counts, opt.encoding);
+  res.vocab = opt.base_vocab ? vocab_following(*opt.base_vocab, counts) : Vocab::from_counts(counts, opt.encoding);
   res.splits = split_sizes(n_tokens, opt.val_frac, opt.test_frac);
   counts = {};
 

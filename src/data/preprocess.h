@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,10 @@ struct PreprocessOptions {
   double val_frac = 0.05;
   double test_frac = 0.05;
   bool force = false;
+  // --vocab-from CKPT: the checkpoint (an input: never the output) and its
+  // vocabulary, whose ids the cache keeps (vocab_following in data/vocab.h).
+  std::string vocab_from;
+  std::optional<Vocab> base_vocab;
 };
 
 struct SplitSizes {

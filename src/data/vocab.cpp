@@ -92,6 +92,18 @@ Vocab Vocab::from_counts(const std::vector<uint64_t>& counts_by_value, Encoding 
   return make(enc, std::move(values), std::move(counts));
 }
 
+Vocab vocab_following(const Vocab& base, const std::vector<uint64_t>& counts_by_value) {
+  std::vector<uint32_t> values = base.values;
+  std::vector<uint64_t> counts;
+  for (uint32_t v : base.values) counts.push_back(v < counts_by_value.size() ? counts_by_value[v] : 0);
+  for (size_t value = 0; value < counts_by_value.size(); ++value)
+    if (counts_by_value[value] && base.id_of(static_cast<uint32_t>(value)) < 0) {
+      values.push_back(static_cast<uint32_t>(value));
+      counts.push_back(counts_by_value[value]);
+    }
+  return Vocab::make(base.encoding, std::move(values), std::move(counts));
+}
+
 int Vocab::id_bytes() const {
   if (values.size() <= 256) return 1;
   if (values.size() <= 65536) return 2;

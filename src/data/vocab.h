@@ -1,7 +1,9 @@
 // The vocabulary: which tokens exist, their ids and counts.
 // A token is a Unicode code point (encoding utf-8) or a byte (encoding bytes).
 // charnn assigns ids in ascending order of the token's value, so the same text
-// always gives the same ids; a torch-rnn cache keeps its own (first-seen) order.
+// always gives the same ids (unless preprocess --vocab-from gives a
+// checkpoint's order, new tokens after it); a torch-rnn cache keeps its own
+// (first-seen) order.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -38,6 +40,12 @@ struct Vocab {
 
   bool operator==(const Vocab& o) const { return encoding == o.encoding && values == o.values; }
 };
+
+// The vocabulary of a corpus whose counts by value are `counts_by_value`, with
+// the ids of `base` (a checkpoint's): every token of `base` keeps its id (and
+// count, 0 when the corpus lacks it), then the corpus's other tokens follow in
+// ascending value order. So a model of `base` fine-tuned on it keeps every row.
+Vocab vocab_following(const Vocab& base, const std::vector<uint64_t>& counts_by_value);
 
 // The ids of `text`, split as the vocabulary's encoding splits it (`what`
 // names the text in a UTF-8 error: "--primetext", "--text FILE"). Tokens that

@@ -112,6 +112,21 @@ std::string stop_of(const MetricLine& m) {
   return stop_text(*kind, m.count("evals"), m.count("rung"));
 }
 
+// The job fields of a `start` line (train/job_info.h): absent in older runs.
+void read_job_fields(const MetricLine& m, TrialRow& r) {
+  r.slurm_job_id = m.text("slurm_job_id");
+  r.slurm_array_job_id = m.text("slurm_array_job_id");
+  r.slurm_array_task_id = m.text("slurm_array_task_id");
+  r.hosts.clear();
+  const nlohmann::json* hosts = m.get("hosts");
+  if (!hosts) return;
+  if (!hosts->is_array()) fail(m.where, ": hosts: got ", json_shown(*hosts), ", expected a list of host names");
+  for (const auto& h : *hosts) {
+    if (!h.is_string()) fail(m.where, ": hosts: got ", json_shown(h), " in the list, expected a host name");
+    r.hosts.push_back(h.get<std::string>());
+  }
+}
+
 void fill_from_metrics(TrialRow& r) {
   std::vector<double> cps;
   for_each_json_line(r.dir + "/metrics.jsonl", "metrics.jsonl", [&](const MetricLine& m) {
@@ -123,6 +138,7 @@ void fill_from_metrics(TrialRow& r) {
       r.done_logged = false;
       r.stop.clear();
       r.parameters = m.count("parameters");
+      read_job_fields(m, r);
     } else if (ev == "done") {
       r.done_logged = true;
     } else if (ev == "stop") {
@@ -213,6 +229,21 @@ std::string as_csv(const TableCells& t) {
   return os.str();
 }
 
+// Where each trial ran, for the CSV that goes into a spreadsheet beside the
+// cluster's accounting (sacct -j JOB): the terminal table stays narrow.
+TableCells with_job_columns(TableCells t, const std::vector<TrialRow>& rows) {
+  for (const char* h : {"slurm_job_id", "slurm_array_job_id", "slurm_array_task_id", "hosts"}) t.header.push_back(h);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const TrialRow& r = rows[i];
+    std::string hosts;
+    std::set<std::string> seen;
+    for (const auto& h : r.hosts)
+      if (seen.insert(h).second) hosts += (hosts.empty() ? "" : " ") + h;
+    t.rows[i].insert(t.rows[i].end(), {r.slurm_job_id, r.slurm_array_job_id, r.slurm_array_task_id, hosts});
+  }
+  return t;
+}
+
 std::string as_markdown(const TableCells& t) {
   std::ostringstream os;
   auto md = [](std::string v) {  // a '|' in a value would end its cell
@@ -279,6 +310,11 @@ std::vector<SampleLine> read_samples(const std::string& run_dir) {
     out.push_back({m.count("iter"), m.number("temperature", 0.0), m.text("text")});
   });
   return out;
+}
+
+void for_each_metrics_line(const std::string& run_dir,
+                           const std::function<void(const std::string& where, const nlohmann::json& line)>& fn) {
+  for_each_json_line(run_dir + "/metrics.jsonl", "metrics.jsonl", [&](const MetricLine& m) { fn(m.where, m.j); });
 }
 
 std::vector<TrialRow> parse_trials_csv(const std::string& text, const std::string& dir) {
@@ -365,7 +401,7 @@ void sort_by_metric(std::vector<TrialRow>& rows) {
 
 std::string format_rows(const std::vector<TrialRow>& rows, const std::string& format) {
   if (format == "json") return as_json(rows);
-  if (format == "csv") return as_csv(table_cells(rows));
+  if (format == "csv") return as_csv(with_job_columns(table_cells(rows), rows));
   if (format == "markdown") return as_markdown(table_cells(rows));
   if (format == "table") return as_table(table_cells(rows));
   fail("--format ", charnn::quoted(format), ": expected table, csv, markdown or json");

@@ -1,6 +1,8 @@
 // Reading a sweep (or a single run) back: one row per trial from its config,
 // status.json and metrics.jsonl; works while trials are still running.
 #pragma once
+#include <functional>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,11 @@ struct TrialRow {
   // A `stop` line follows the last `start`: it ended early, "pruned at rung 1" or
   // "stopped: no improvement for 3 evals" (train/stopping.h); shown as its status.
   std::string stop;
+  // Where the last `start` line says the run ran (empty outside Slurm, or in
+  // runs older than these fields): Slurm's job id, array job id and array task
+  // id (train/job_info.h), and every rank's host in rank order.
+  std::string slurm_job_id, slurm_array_job_id, slurm_array_task_id;
+  std::vector<std::string> hosts;
 };
 
 // One line of samples.jsonl: a progress sample taken while training.
@@ -64,6 +71,11 @@ TrialRow read_run(const std::string& run_dir);
 // A run directory's samples.jsonl, in file order (empty when absent), read and
 // checked like metrics.jsonl: a partial last line is skipped, a bad one names file:line.
 std::vector<SampleLine> read_samples(const std::string& run_dir);
+// Calls fn("DIR/metrics.jsonl:N", line) for each line of a run directory's
+// metrics.jsonl, read as the table reads it (absent file: no lines; a partial
+// last line skipped; a line that is not a JSON object fails naming file:line).
+void for_each_metrics_line(const std::string& run_dir,
+                           const std::function<void(const std::string& where, const nlohmann::json& line)>& fn);
 // The table's text, cell by cell: the header (trial, the swept options, status,
 // val_loss, ...) and one row per trial. format_rows lays these out.
 struct TableCells {
@@ -71,7 +83,9 @@ struct TableCells {
   std::vector<std::vector<std::string>> rows;
 };
 TableCells table_cells(const std::vector<TrialRow>& rows);
-// format: table | csv | markdown | json
+// format: table | csv | markdown | json. csv also has the job columns
+// slurm_job_id, slurm_array_job_id, slurm_array_task_id and hosts (the
+// distinct hosts of the ranks, space-separated).
 std::string format_rows(const std::vector<TrialRow>& rows, const std::string& format);
 // Best checkpoint of the finished trials (sweep) or of the run; throws if none.
 std::string best_checkpoint(const std::string& dir);

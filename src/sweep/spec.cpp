@@ -114,6 +114,9 @@ bool is_path_key(const std::string& k) {
 
 void check_path_value(const std::string& file_line, const std::string& key, const std::string& value) {
   const OptionSpec& o = *find_option(key);
+  if (o.rule.path == PathKind::OutputDir)
+    fail(file_line, ": ", key, " cannot be set in a sweep: every trial would write into the one directory; "
+         "'charnn tensorboard SWEEP_DIR' writes one TensorBoard run per trial");
   if (!o.sweepable())
     fail(file_line, ": ", key, " cannot be set in a sweep: each trial's directory is its checkpoint_dir, "
          "and requeued trials resume from it automatically");

@@ -147,8 +147,7 @@ void read_header(hid_t f, const std::string& path, Checkpoint& ck) {
                                       "wall_seconds");
   ck.progress.chars_per_sec = in_range(finite(h5::get_attr_double(f, "chars_per_sec"), "chars_per_sec"), 0.0, 1e15,
                                        "chars_per_sec");
-  h5::Handle vg = h5::open_group(f, "vocab");
-  ck.vocab = Vocab::make(parse_encoding(h5::get_attr_string(vg, "encoding")), h5::read_array<uint32_t>(vg, "value"), {});
+  ck.vocab = read_vocab_group(f);
 }
 
 // The model's attributes and weights, each checked against the model they describe.

@@ -16,14 +16,12 @@
 #include "data/vocab.h"
 #include "model/charrnn.h"
 #include "train/checkpoint_name.h"
+#include "train/checkpoint_vocab.h"  // kCheckpointFormatName, kCheckpointFormatVersion
 #include "train/optim.h"
 #include "train/options.h"
 #include "train/state.h"
 
 namespace charnn {
-
-constexpr int kCheckpointFormatVersion = 2;  // 2: sealed (data/seal.h)
-constexpr const char* kCheckpointFormatName = "charnn-checkpoint";
 
 struct Checkpoint {
   std::string config_yaml;  // resolved config, as saved

@@ -118,10 +118,14 @@ const std::vector<OptionSpec>& train_options() {
        0, 0, {PathKind::RunDir, "run directory", check_not_empty}},
       {"savefile", "checkpoint name stem (default: the model type)", &C::savefile, 0, 0,
        {PathKind::FileStem, "checkpoint name stem", check_file_stem}},
-      {"init_from", "start from this checkpoint's weights (vocabulary must match)", &C::init_from, 0, 0,
-       input_file("checkpoint")},
+      {"init_from", "start from this checkpoint's weights; on a corpus with another vocabulary, shared characters keep "
+                    "their rows, new ones start fresh, absent ones are dropped (preprocess --vocab-from keeps its ids)",
+       &C::init_from, 0, 0, input_file("checkpoint")},
       {"resume", "continue exactly from this checkpoint, or 'auto' (latest in checkpoint_dir, if any)", &C::resume,
        0, 0, {PathKind::CheckpointOrAuto, "checkpoint"}},
+      {"tensorboard_dir", "also write TensorBoard event files here (rank 0): train/val loss and bpc, lr, grad_norm, "
+                          "chars/s, the samples as text; 'charnn tensorboard DIR' converts a finished run or sweep",
+       &C::tensorboard_dir, 0, 0, {PathKind::OutputDir, "TensorBoard directory"}},
       {"keep_last", "most recent checkpoints kept (0 = all)", &C::keep_last, 0, 1 << 20},
       {"keep_best", "lowest-val-loss checkpoints kept besides the most recent", &C::keep_best, 0, 1 << 20},
       {"seed", "random seed (weights, dropout, sampling)", &C::seed, 0, 9.2e18},

@@ -88,6 +88,7 @@ struct TrainConfig {
   // Command line only (--force_new_run), never saved: start a new run in a
   // checkpoint_dir that holds another run's files (train/run_dir.h).
   bool force_new_run = false;
+  std::string tensorboard_dir;  // TensorBoard event files (rank 0), besides metrics.jsonl; "" = none
   int64_t keep_last = 3;
   int64_t keep_best = 1;
   // runtime
@@ -122,6 +123,7 @@ enum class PathKind {
   CheckpointOrAuto,  // a checkpoint file, or 'auto'; not in a sweep (a trial resumes itself)
   RunDir,            // the directory the run writes; not in a sweep (each trial's is its own)
   FileStem,          // part of a file name written in the run directory
+  OutputDir,         // another directory the run writes; not in a sweep (its trials would share it)
 };
 
 struct StringRule {
@@ -140,7 +142,8 @@ struct OptionSpec {
   bool set_by_sweep = false;         // written into trial configs by the sweep itself (asha_*), not by a spec
   // May a sweep spec set it (in its base or as a parameter)?
   bool sweepable() const {
-    return !set_by_sweep && rule.path != PathKind::CheckpointOrAuto && rule.path != PathKind::RunDir;
+    return !set_by_sweep && rule.path != PathKind::CheckpointOrAuto && rule.path != PathKind::RunDir &&
+           rule.path != PathKind::OutputDir;
   }
 };
 

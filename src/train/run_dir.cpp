@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <random>
 
+#include "tensorboard/tensorboard.h"
 #include "train/checkpoint_name.h"
 #include "util/fsutil.h"
 #include "util/status.h"
@@ -54,6 +55,19 @@ RunDir::RunDir(const TrainConfig& cfg, bool writer) {
   metrics_.open(cfg.checkpoint_dir + "/metrics.jsonl", std::ios::app);
   samples_.open(cfg.checkpoint_dir + "/samples.jsonl", std::ios::app);
   if (!metrics_ || !samples_) fail(cfg.checkpoint_dir, ": cannot write metrics.jsonl/samples.jsonl");
+  if (!cfg.tensorboard_dir.empty()) tensorboard_ = std::make_unique<TensorBoardLog>(cfg.tensorboard_dir);
+}
+
+RunDir::~RunDir() = default;
+
+void RunDir::metric(const nlohmann::json& line) {
+  append(metrics_, line);
+  if (tensorboard_) tensorboard_->metric(line);
+}
+
+void RunDir::sample(const nlohmann::json& line) {
+  append(samples_, line);
+  if (tensorboard_) tensorboard_->sample(line);
 }
 
 void RunDir::append(std::ofstream& f, const nlohmann::json& line) {

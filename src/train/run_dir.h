@@ -14,6 +14,8 @@
 
 namespace charnn {
 
+class TensorBoardLog;
+
 // A run directory belongs to one run. Before a new run (not a resume) writes
 // anything into cfg.checkpoint_dir, throws an Error naming what is there
 // unless the directory holds no other run's files (checkpoints of any
@@ -31,15 +33,19 @@ class RunDir {
   // the same directory (two `--resume auto`, two `--force_new_run`) would
   // overwrite the other's `latest`, interleave metrics.jsonl and prune its
   // checkpoints, so it is refused with an Error naming the holder.
+  // With cfg.tensorboard_dir, every metric and sample line also goes to a
+  // TensorBoard event file there (tensorboard/tensorboard.h).
   RunDir(const TrainConfig& cfg, bool writer);
-  void metric(const nlohmann::json& line) { append(metrics_, line); }
-  void sample(const nlohmann::json& line) { append(samples_, line); }
+  ~RunDir();
+  void metric(const nlohmann::json& line);
+  void sample(const nlohmann::json& line);
 
  private:
   void append(std::ofstream& f, const nlohmann::json& line);
   std::string cfg_dir_;
   std::unique_ptr<FileLock> lock_;
   std::ofstream metrics_, samples_;
+  std::unique_ptr<TensorBoardLog> tensorboard_;
 };
 
 }  // namespace charnn

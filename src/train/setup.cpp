@@ -6,6 +6,7 @@
 
 #include "gpu/gpu.h"
 #include "train/run_dir.h"
+#include "train/vocab_remap.h"
 #include "util/log.h"
 #include "util/process.h"
 #include "util/status.h"
@@ -87,8 +88,9 @@ std::unique_ptr<Checkpoint> open_checkpoint_source(TrainConfig& cfg, const Vocab
   const std::string source = !resume_path->empty() ? *resume_path : cfg.init_from;
   if (source.empty()) return nullptr;
   auto ck = std::make_unique<Checkpoint>(load_checkpoint(source));
-  if (!(ck->vocab == vocab))
-    fail(source, ": vocabulary differs from the corpus ", cfg.data, ": ", describe_vocab_difference(ck->vocab, vocab));
+  if (!resume_path->empty() && !(ck->vocab == vocab))  // init_from maps it (train/vocab_remap.h)
+    fail(source, ": vocabulary differs from the corpus ", cfg.data, ": ", describe_vocab_difference(ck->vocab, vocab),
+         "; to fine-tune on this corpus start a new run from it with init_from");
   adopt(cfg.model, ck->spec.type, "model", source);
   adopt(cfg.rnn_size, ck->spec.rnn_size, "rnn_size", source);
   adopt(cfg.num_layers, ck->spec.num_layers, "num_layers", source);
@@ -110,7 +112,9 @@ void build_model(Run& r, const Checkpoint* ck) {
                      cfg.num_layers, cfg.dropout};
   torch::manual_seed(static_cast<uint64_t>(cfg.seed));
   r.model = CharRNN(r.spec);
-  if (ck) load_weights(*r.model, *ck);
+  if (ck && !(ck->vocab == r.corpus->vocab()))
+    load_weights_onto_vocab(*r.model, *ck, r.corpus->vocab(), cfg.init, cfg.init_from);
+  else if (ck) load_weights(*r.model, *ck);
   else r.model->apply_init(cfg.init);
   r.model->to(r.device);
   r.fp = flatten_parameters(*r.model, r.device);

@@ -11,6 +11,7 @@
 #include "parallel/watchdog.h"
 #include "sample/sampler.h"
 #include "train/checkpoint.h"
+#include "train/job_info.h"
 #include "train/run.h"
 #include "train/run_dir.h"
 #include "train/schedule.h"
@@ -228,6 +229,9 @@ void start_lines(const Run& r, const GradReducer& reducer, RunDir& dir) {
                           {"parameters", r.fp.data.numel()}, {"total_iters", r.total_iters},
                           {"batches_per_epoch", r.layout.batches}, {"resumed", !r.resume_path.empty()}};
   if (!places.empty()) start["ranks"] = ranks;
+  std::vector<std::string> hosts;
+  for (const RankPlace& p : places) hosts.push_back(p.host);
+  start.update(job_fields(hosts));  // Slurm ids and every rank's host (train/job_info.h)
   dir.metric(start);
 }
 

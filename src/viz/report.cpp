@@ -133,6 +133,27 @@ std::string best_text(const TrialRow& r) {
              " bpc) at iteration ", r.best_iter, ", epoch ", fixed(r.best_epoch, 2));
 }
 
+// "4242_7 (job 4250)" for an array task, "4242" for a plain job, "-" outside Slurm.
+std::string slurm_text(const TrialRow& r) {
+  if (!r.slurm_array_job_id.empty())
+    return cat(r.slurm_array_job_id, "_", r.slurm_array_task_id,
+               r.slurm_job_id.empty() ? "" : " (job " + r.slurm_job_id + ")");
+  return r.slurm_job_id.empty() ? "-" : r.slurm_job_id;
+}
+
+// The ranks' hosts in rank order, each once: "node1 (2 ranks), node2 (2 ranks)".
+std::string hosts_text(const TrialRow& r) {
+  std::vector<std::pair<std::string, int>> hosts;
+  for (const auto& h : r.hosts) {
+    auto it = std::find_if(hosts.begin(), hosts.end(), [&](const auto& p) { return p.first == h; });
+    if (it == hosts.end()) hosts.emplace_back(h, 1);
+    else ++it->second;
+  }
+  std::string out;
+  for (const auto& [h, n] : hosts) out += cat(out.empty() ? "" : ", ", h, n > 1 ? cat(" (", n, " ranks)") : "");
+  return out.empty() ? "-" : out;
+}
+
 std::string summary_table(const RunView& v) {
   const TrialRow& r = v.row;
   std::vector<std::pair<std::string, std::string>> kv = {
@@ -144,6 +165,8 @@ std::string summary_table(const RunView& v) {
       {"throughput", r.cps_curve.empty() ? "-" : grouped(std::llround(r.chars_per_sec)) + " chars/s (median)"},
       {"parameters", r.parameters ? grouped(r.parameters) : "-"},
       {"restarts", cat(r.restarts)},
+      {"Slurm job", slurm_text(r)},
+      {"hosts", hosts_text(r)},
       {"best checkpoint", r.best_checkpoint.empty() ? "-" : r.best_checkpoint},
       {"directory", r.dir}};
   std::string out = "<table class=\"kv\">";

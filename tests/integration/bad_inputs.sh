@@ -36,6 +36,8 @@ for _ in $(seq 300); do echo "zyx wvu tsr qpo"; done > other.txt  # another voca
 cp "$("$CHARNN" best run)" ck.h5
 mkdir -p plain emptydir
 echo "my notes, not charnn's" > notes.txt
+printf 'abc\xff' > bad-utf8.txt   # invalid UTF-8 at byte offset 3
+printf 'ab\xe2\x82\xac' > other-chars.txt  # a character the model has not seen
 echo "# a folder that is neither a sweep nor a run" > plain/README.md
 ln -s text.txt sl-text.txt
 ln text.txt hl-text.txt
@@ -302,6 +304,12 @@ t pre.text-out               notes.txt               preprocess --input text.txt
 t pre.text-out-force         notes.txt               preprocess --input text.txt --output notes.txt --force
 t pre.ckpt-out-force         ck.h5                   preprocess --input text.txt --output ck.h5 --force
 t pre.dir-out                plain                   preprocess --input text.txt --output plain --force
+# preprocess --vocab-from: a checkpoint, of the encoding asked for, never the output
+t pre.vocab-from-missing     missing.h5              preprocess --input text.txt --output x.h5 --vocab-from missing.h5
+t pre.vocab-from-text        notes.txt               preprocess --input text.txt --output x.h5 --vocab-from notes.txt
+t pre.vocab-from-cache       c.h5,not\ a\ charnn\ checkpoint preprocess --input text.txt --output x.h5 --vocab-from c.h5
+t pre.vocab-from-encoding    --encoding,bytes,ck.h5  preprocess --input text.txt --output x.h5 --vocab-from ck.h5 --encoding bytes
+t pre.vocab-from-out         ck.h5                   preprocess --input text.txt --output ck.h5 --vocab-from ck.h5 --force
 # preprocess: inputs and flags
 t pre.missing-input          missing.txt             preprocess --input missing.txt --output x.h5
 t pre.val-neg                --val-frac              preprocess --input text.txt --output x.h5 --val-frac -0.1
@@ -383,6 +391,12 @@ t s.top-p-zero               --top-p                 sample ck.h5 --top-p 0
 t s.top-p-big                --top-p,1.5             sample ck.h5 --top_p 1.5
 t s.seed-neg                 --seed                  sample ck.h5 --seed -1
 t s.cache-as-ckpt            c.h5                    sample c.h5
+t s.prime-file-missing       missing.txt             sample ck.h5 --primetext_file missing.txt
+t s.prime-file-dir           plain                   sample ck.h5 --primetext_file plain
+t s.prime-file-utf8          --primetext_file,bad-utf8.txt,byte\ offset\ 3 sample ck.h5 --primetext_file bad-utf8.txt
+t s.prime-file-unknown       --primetext_file,other-chars.txt sample ck.h5 --primetext_file other-chars.txt
+t s.prime-both               --primetext,--primetext_file sample ck.h5 --primetext a --primetext_file text.txt
+t s.prime-file-out           text.txt                sample ck.h5 --length 5 --primetext_file text.txt -o text.txt
 t s.out-same                 ck.h5                   sample ck.h5 --length 5 -o ck.h5
 t s.out-symlink              sl-ck.h5                sample ck.h5 --length 5 -o sl-ck.h5
 t s.out-hardlink             hl-ck.h5                sample ck.h5 --length 5 -o hl-ck.h5

@@ -128,6 +128,9 @@ browser_dom sw.html > sw.dom
 "$PY" dom.py sw.dom <<'PYEOF' || die "sweep page"
 import csv
 table = list(csv.reader(open("table.csv")))
+# The page's trial table is the CSV's but for the CSV's job columns (where each trial ran).
+assert table[0][-4:] == ["slurm_job_id", "slurm_array_job_id", "slurm_array_task_id", "hosts"], table[0]
+table = [r[:-4] for r in table]
 assert [text(th) for th in q("th", under=q("table", id="trials")[0])] == table[0]
 rows = q("tr", under=q("tbody")[0])
 assert len(rows) == 4 == len(table) - 1
@@ -184,7 +187,7 @@ rm swp/trials/0003/{status.json,metrics.jsonl,config.yaml,samples.jsonl}  # not 
 browser_dom swp/report.html > swp.dom
 "$PY" dom.py swp.dom <<'PYEOF' || die "sweep in progress"
 import csv
-table = list(csv.reader(open("tablep.csv")))
+table = [r[:-4] for r in csv.reader(open("tablep.csv"))]  # less the CSV's job columns, as above
 rows = q("tr", under=q("tbody")[0])
 assert [[text(td) for td in q("td", under=r)] for r in rows] == table[1:]
 banner = q("div", id="progress")[0]

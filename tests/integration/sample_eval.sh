@@ -13,7 +13,11 @@ ck=$("$CHARNN" best run)
 "$CHARNN" sample "$ck" --length 100 --argmax --num-samples 2 --output s.txt >/dev/null
 [ -s s.txt ] || die "--output"
 "$CHARNN" sample "$ck" --length 100 --top-k 3 --temperature 0.5 >/dev/null || die "top-k"
-pass "sample: primetext first, exact length, seeded repeatable, --output, --top-k, --argmax"
+printf 'ROMEO:\nWhat, ho!' > prime.txt
+"$CHARNN" sample "$ck" --length 300 --primetext_file prime.txt --seed 5 > c.txt
+[ "$(cat c.txt)" = "$("$CHARNN" sample "$ck" --length 300 --primetext "$(cat prime.txt)" --seed 5)" ] \
+  || die "--primetext_file differs from the same text as --primetext"
+pass "sample: primetext first, exact length, seeded repeatable, --output, --top-k, --argmax, --primetext_file"
 
 # A temperature list: one labelled sample per temperature and seed, each the
 # text that temperature and seed give alone; --output holds what stdout shows.

@@ -92,6 +92,27 @@ best=$("$CHARNN" best sw)
 "$CHARNN" sample "$best" --length 30 >/dev/null || die "sample best"
 pass "table lists 4 done trials; best checkpoint samples"
 
+# Where each trial ran: the array job and task ids Slurm gave, and both ranks' hosts,
+# in every start line, in the CSV table and in the report.
+"$PY" - "$job" "$(hostname)" <<'PYEOF' || die "Slurm ids in the start lines"
+import json, sys
+job, host = sys.argv[1], sys.argv[2]
+for t in range(4):
+    starts = [j for j in map(json.loads, open(f"sw/trials/000{t}/metrics.jsonl")) if j["event"] == "start"]
+    for s in starts:
+        assert s["slurm_array_job_id"] == job and s["slurm_array_task_id"] == str(t), s
+        assert s["slurm_job_id"].isdigit() and s["hosts"] == [host, host], s
+PYEOF
+"$CHARNN" sweep table sw --format csv > table.csv
+"$PY" - "$job" "$(hostname)" <<'PYEOF' || die "Slurm ids in the CSV table: $(cat table.csv)"
+import csv, sys
+rows = list(csv.DictReader(open("table.csv")))
+assert sorted(r["slurm_array_task_id"] for r in rows) == ["0", "1", "2", "3"], rows
+assert all(r["slurm_array_job_id"] == sys.argv[1] and r["hosts"] == sys.argv[2] for r in rows), rows
+PYEOF
+"$CHARNN" report sw > /dev/null && grep -qF "${job}_1 (job " sw/report.html || die "the report names no array task"
+pass "start lines, sweep table --format csv and the report name the array job, task and hosts"
+
 # The requeued trial ends exactly as the same trial uninterrupted.
 mpirun_n 2 "$CHARNN" train --config sw/trials/0001/config.yaml --checkpoint_dir ref --keep_last 0 >/dev/null 2>&1 || die "reference run"
 same_weights ref/latest sw/trials/0001/latest || die "requeued trial differs from the uninterrupted run"

@@ -62,13 +62,34 @@ cmp -s "$good" good-copy.h5 || die "last good checkpoint changed"
 [ "$(readlink -f good/latest)" = "$good" ] || die "latest moved"
 pass "NaN/Inf loss stops training with the iteration named; last good checkpoint intact"
 
-# init_from: the vocabulary must match the data (the differing tokens are listed).
-printf 'xyz%.0s' $(seq 2000) > other.txt
+# init_from onto another vocabulary (train/vocab_remap.h): shared characters kept,
+# new ones fresh, absent ones dropped, one line saying how many; resume still refuses it.
+printf 'xyz{}%.0s' $(seq 2000) > other.txt
 "$CHARNN" preprocess -i other.txt -o other.h5 >/dev/null
-expect_error "vocabulary differs from the corpus other.h5" "$CHARNN" train --data other.h5 --init_from "$good" --max_iters 1
+V=$("$PY" -c 'import h5py,sys; print(len(h5py.File(sys.argv[1])["vocab/value"]))' "$good")
+out=$("$CHARNN" train --data other.h5 "${TINY[@]}" --init_from "$good" --max_iters 2 --eval_val_every 2 \
+      --checkpoint_dir other 2>&1) || die "init_from onto another vocabulary: $out"
+grep -qF "vocabulary of $V characters onto the corpus's 5: 3 kept, 2 new (fresh rows), $((V - 3)) dropped" <<<"$out" \
+  || die "no kept/new/dropped line: $out"
+expect_error "vocabulary differs from the corpus other.h5" "$CHARNN" train --data other.h5 "${TINY[@]}" \
+  --resume "$good" --max_iters 4 --checkpoint_dir other2
+# preprocess --vocab-from: the checkpoint's ids first (also of characters the text lacks), new ones after.
+"$CHARNN" preprocess -i other.txt -o follow.h5 --vocab-from "$good" >/dev/null
+"$PY" - "$good" follow.h5 <<'PYEOF' || die "--vocab-from ids"
+import h5py, sys
+ck, c = h5py.File(sys.argv[1]), h5py.File(sys.argv[2])
+v, cv = list(ck["vocab/value"][:]), list(c["vocab/value"][:])
+assert cv[:len(v)] == v and cv[len(v):] == [ord("{"), ord("}")], cv
+counts = dict(zip(cv, c["vocab/count"][:]))
+assert counts[ord("a")] == 0 and counts[ord("x")] == 2000 and counts[ord("{")] == 2000, counts
+PYEOF
+out=$("$CHARNN" train --data follow.h5 "${TINY[@]}" --init_from "$good" --max_iters 2 --eval_val_every 2 \
+      --checkpoint_dir follow 2>&1) || die "init_from onto a --vocab-from cache: $out"
+grep -qF "$V kept, 2 new (fresh rows), 0 dropped" <<<"$out" || die "no kept/new line: $out"
+"$CHARNN" sample "$(readlink -f follow/latest)" --length 20 --primetext "{x" > /dev/null || die "sample the fine-tuned model"
 out=$(train --init_from "$good" --rnn_size 64 --max_iters 2 --eval_val_every 2 --checkpoint_dir init 2>&1) || die "init_from: $out"
 grep -q "rnn_size = 64 .* differs from the checkpoint" <<<"$out" || die "no architecture warning: $out"
-pass "init_from: vocabulary mismatch is an error listing tokens; architecture from the checkpoint, with a warning"
+pass "init_from: onto another vocabulary (kept/new/dropped), onto a --vocab-from cache; resume refuses; architecture from the checkpoint"
 
 # Unknown options, bad values, bad YAML keys.
 expect_error "did you mean 'rnn_size'" train --rnn_sise 3

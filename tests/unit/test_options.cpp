@@ -222,9 +222,11 @@ TEST(Options, EachPathOptionSaysWhatItNamesInItsRow) {
   EXPECT_FALSE(find_option("resume")->sweepable());
   EXPECT_FALSE(find_option("checkpoint_dir")->sweepable());
   EXPECT_TRUE(find_option("savefile")->sweepable());
+  EXPECT_EQ(kind("tensorboard_dir"), PathKind::OutputDir);
+  EXPECT_FALSE(find_option("tensorboard_dir")->sweepable());
   size_t paths = 0;
   for (const OptionSpec& o : train_options()) paths += o.rule.path != PathKind::None;
-  EXPECT_EQ(paths, 6u);
+  EXPECT_EQ(paths, 7u);
 }
 
 // The temperature list is parsed once, where it is read, and written back as a list.

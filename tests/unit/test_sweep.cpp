@@ -650,3 +650,23 @@ TEST(SweepPlan, ReplansOnlyASweepDirectoryAndNeverOverAnInput) {
   EXPECT_EQ(plan_sweep(s, {tmp / "empty", true, "charnn"}).size(), 1u);  // an empty folder is as good as none
   EXPECT_EQ(plan_sweep(s, {tmp / "empty", true, "charnn"}).size(), 1u);  // and re-planning a sweep still works
 }
+
+// Where a run ran: the last start line's Slurm ids and hosts, in the CSV table only.
+TEST(SweepTable, CsvHasTheJobColumnsOfTheLastStartLine) {
+  TempDir tmp;
+  tmp.file("run/metrics.jsonl",
+           "{\"event\":\"start\",\"iter\":0,\"hosts\":[\"old\"],\"slurm_job_id\":\"1\"}\n"
+           "{\"event\":\"start\",\"iter\":5,\"hosts\":[\"n1\",\"n1\",\"n2\"],\"slurm_job_id\":\"4250\","
+           "\"slurm_array_job_id\":\"4242\",\"slurm_array_task_id\":\"7\"}\n");
+  const std::string run = (tmp.path / "run").string();
+  const TrialRow r = read_run(run);
+  EXPECT_EQ(r.hosts, (std::vector<std::string>{"n1", "n1", "n2"}));
+  const std::vector<std::string> csv = lines_of(format_rows({r}, "csv"));
+  ASSERT_EQ(csv.size(), 2u);
+  EXPECT_NE(csv[0].find(",checkpoint,slurm_job_id,slurm_array_job_id,slurm_array_task_id,hosts"), std::string::npos);
+  EXPECT_EQ(csv[1].substr(csv[1].size() - 18), ",4250,4242,7,n1 n2");
+  EXPECT_EQ(format_rows({r}, "table").find("slurm"), std::string::npos);
+  tmp.file("run/metrics.jsonl", "{\"event\":\"start\",\"iter\":0,\"hosts\":\"n1\"}\n");
+  EXPECT_EQ(error_of([&] { read_run(run); }),
+            run + "/metrics.jsonl:1: hosts: got \"n1\", expected a list of host names");
+}
