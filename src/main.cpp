@@ -32,7 +32,7 @@ const char* kUsage =
     "  plot         PNG of the loss curves of a sweep or run\n"
     "  report       one HTML page of a sweep or run: curves, trials, samples, config\n"
     "  neurons      HTML page of a model's cells and guesses over a text, and the cells that track its properties\n"
-    "  export       the model as a web page that samples in the browser, or as ONNX for a runtime\n";
+    "  export       the model as a web page that samples in the browser, or as ONNX for a runtime\n"
     "  tensorboard  TensorBoard event files of a sweep or run (from its metrics.jsonl and samples.jsonl)\n";
 
 struct Command {

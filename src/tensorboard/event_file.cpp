@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "tensorboard/crc32c.h"
+#include "util/protobuf.h"
 #include "util/fsutil.h"
 #include "util/process.h"
 #include "util/status.h"
@@ -15,59 +16,23 @@ namespace charnn {
 
 namespace {
 
-// Protobuf wire format: a key is (field << 3) | wire type.
-enum Wire : uint32_t { kVarint = 0, kFixed64 = 1, kBytes = 2, kFixed32 = 5 };
-
-void varint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7F) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
-void key(std::string& out, uint32_t field, Wire w) { varint(out, (field << 3) | w); }
-
 void little_endian(std::string& out, uint64_t v, int bytes) {
   for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
 }
 
-void bytes_field(std::string& out, uint32_t field, const std::string& data) {
-  key(out, field, kBytes);
-  varint(out, data.size());
-  out += data;
-}
-
-void double_field(std::string& out, uint32_t field, double v) {
-  uint64_t bits;
-  std::memcpy(&bits, &v, sizeof bits);
-  key(out, field, kFixed64);
-  little_endian(out, bits, 8);
-}
-
-void float_field(std::string& out, uint32_t field, float v) {
-  uint32_t bits;
-  std::memcpy(&bits, &v, sizeof bits);
-  key(out, field, kFixed32);
-  little_endian(out, bits, 4);
-}
-
-std::string event_head(double wall_time, int64_t step) {
-  std::string e;
-  double_field(e, 1, wall_time);
-  if (step != 0) {  // proto3: a zero is not written
-    key(e, 2, kVarint);
-    varint(e, static_cast<uint64_t>(step));
-  }
+// An Event (tensorflow/core/util/event.proto): wall_time = 1, step = 2.
+pb::Message event_head(double wall_time, int64_t step) {
+  pb::Message e;
+  e.float64(1, wall_time);
+  if (step != 0) e.int64(2, step);  // proto3: a zero is not written
   return e;
 }
 
-std::string event_with_summary(double wall_time, int64_t step, const std::vector<std::string>& values) {
-  std::string summary;
-  for (const auto& v : values) bytes_field(summary, 1, v);
-  std::string e = event_head(wall_time, step);
-  bytes_field(e, 5, summary);
-  return e;
+// summary = 5: a Summary of Values (field 1).
+std::string event_with_summary(double wall_time, int64_t step, const std::vector<pb::Message>& values) {
+  pb::Message summary;
+  for (const auto& v : values) summary.message(1, v);
+  return event_head(wall_time, step).message(5, summary).data();
 }
 
 uint64_t read_le(const unsigned char* p, int bytes) {
@@ -79,34 +44,22 @@ uint64_t read_le(const unsigned char* p, int bytes) {
 }  // namespace
 
 std::string event_file_version(double wall_time) {
-  std::string e = event_head(wall_time, 0);
-  bytes_field(e, 3, "brain.Event:2");
-  return e;
+  return event_head(wall_time, 0).string(3, "brain.Event:2").data();  // file_version = 3
 }
 
+// Summary.Value: tag = 1, simple_value = 2.
 std::string event_scalars(double wall_time, int64_t step, const std::vector<TbScalar>& scalars) {
-  std::vector<std::string> values;
-  for (const auto& s : scalars) {
-    std::string v;
-    bytes_field(v, 1, s.tag);
-    float_field(v, 2, static_cast<float>(s.value));
-    values.push_back(std::move(v));
-  }
+  std::vector<pb::Message> values;
+  for (const auto& s : scalars) values.push_back(pb::Message().string(1, s.tag).float32(2, static_cast<float>(s.value)));
   return event_with_summary(wall_time, step, values);
 }
 
+// Summary.Value: tag = 1, tensor = 8 (a DT_STRING scalar: dtype 1 = 7, an empty
+// tensor_shape 2, string_val 8), metadata = 9 (plugin_data 1 { plugin_name 1: "text" }).
 std::string event_text(double wall_time, int64_t step, const std::string& tag, const std::string& text) {
-  std::string plugin, metadata, shape, tensor, v;
-  bytes_field(plugin, 1, "text");
-  bytes_field(metadata, 1, plugin);
-  key(tensor, 1, kVarint);
-  varint(tensor, 7);  // DT_STRING
-  bytes_field(tensor, 2, shape);  // a scalar: no dims
-  bytes_field(tensor, 8, text);
-  bytes_field(v, 1, tag);
-  bytes_field(v, 8, tensor);
-  bytes_field(v, 9, metadata);
-  return event_with_summary(wall_time, step, {v});
+  const pb::Message tensor = pb::Message().varint(1, 7).message(2, pb::Message()).string(8, text);
+  const pb::Message metadata = pb::Message().message(1, pb::Message().string(1, "text"));
+  return event_with_summary(wall_time, step, {pb::Message().string(1, tag).message(8, tensor).message(9, metadata)});
 }
 
 std::string tfrecord(const std::string& data) {

@@ -1,7 +1,7 @@
 // The one protobuf wire-format writer (https://protobuf.dev/programming-guides/encoding/):
 // a message is built field by field into bytes, with no .proto compiler and no
 // libprotobuf. Enough for the formats charnn writes (export/onnx.h's ONNX
-// ModelProto); fields are written in the order they are added, which every
+// ModelProto, tensorboard/event_file.h's Event); fields are written in the order they are added, which every
 // reader accepts.
 #pragma once
 #include <cstddef>

@@ -98,7 +98,9 @@ TEST(BlockOrder, DealsEveryWindowOnceAndChangesEachEpoch) {
       order.push_back(at.window);
       // The run ends at the block's end: the next dealt window continues it only inside a block.
       ASSERT_GE(at.run, 1u);
-      if (at.run > 1 && v + 1 < 91) ASSERT_EQ(locate_window(o, l, v + 1).window, at.window + 1);
+      if (at.run > 1 && v + 1 < 91) {
+        ASSERT_EQ(locate_window(o, l, v + 1).window, at.window + 1);
+      }
     }
     for (int k = 0; k < 91; ++k) ASSERT_EQ(seen[k], 1) << "window " << k;
     if (epoch == 0) first_epoch = order;

@@ -66,13 +66,17 @@ TEST_P(NeuronTrace, MatchesTheModuleAtEveryPositionAndLayer) {
               << t.series_name(s) << " at " << i;
       }
     }
-    if (i + 1 < ids.size()) EXPECT_NEAR(t.surprise[i + 1], -logp[ids[i + 1]].item<double>(), 1e-4) << i;
+    if (i + 1 < ids.size()) {
+      EXPECT_NEAR(t.surprise[i + 1], -logp[ids[i + 1]].item<double>(), 1e-4) << i;
+    }
     const int64_t best = logp.argmax().item<int64_t>();
     EXPECT_EQ(t.top_ids[i * Trace::kTop], best);
     double sum = 0;
     for (int k = 0; k < Trace::kTop; ++k) {
       sum += t.top_p[i * Trace::kTop + k];
-      if (k > 0) EXPECT_LE(t.top_p[i * Trace::kTop + k], t.top_p[i * Trace::kTop + k - 1]);
+      if (k > 0) {
+        EXPECT_LE(t.top_p[i * Trace::kTop + k], t.top_p[i * Trace::kTop + k - 1]);
+      }
       EXPECT_NEAR(t.top_p[i * Trace::kTop + k], std::exp(logp[t.top_ids[i * Trace::kTop + k]].item<double>()), 1e-6);
     }
     EXPECT_LE(sum, 1.0 + 1e-6);
