@@ -8,7 +8,7 @@
 //   SummaryMetadata { PluginData plugin_data = 1 { string plugin_name = 1; } }
 //   TensorProto { DataType dtype = 1 (DT_STRING = 7); TensorShapeProto tensor_shape = 2;
 //                 repeated bytes string_val = 8; }
-// No protobuf library: six message types, a few dozen lines; the test decodes
+// No protobuf library: built with util/protobuf.h (the one writer); the test decodes
 // them with python3-protobuf (tests/integration/tensorboard_check.py).
 #pragma once
 #include <cstdint>
