@@ -104,13 +104,19 @@ grep -q 'pruned at rung [01]; nothing to do' again.out || die "$(cat again.out)"
 [ "$before" = "$(md5sum "$pdir/metrics.jsonl" "$pdir/status.json" sw/asha.jsonl)" ] || die "a pruned trial changed"
 pass "a pruned trial is not run again: sweep run --local skips it, train --trial-dir returns at once, nothing changes"
 
-# Two ranks per trial: rank 0 decides, every rank stops together.
+# Two ranks per trial: rank 0 decides, every rank stops together. Left out under
+# the sanitizers (MATRIX_SKIP_MPI=1, scripts/sanitize.sh): Open MPI's plugins leave
+# allocations at exit that LeakSanitizer reports, so an mpirun rank exits 86 there.
 sed -e 's/name: asha-local/name: asha-ranks/' -e 's/\[0.01, 0.005, 0.0001, 0.0002, 0.00005, 0.0003\]/[0.01, 0.0001]/' \
   spec.yaml > spec2.yaml
-"$CHARNN" sweep run spec2.yaml --local --ranks 2 --dir sw2 > run2.out 2>&1 || die "2-rank ASHA sweep: $(cat run2.out)"
-"$CHARNN" sweep table sw2 --format csv | grep -q '^1,0.0001,pruned at rung 0,' || die "$("$CHARNN" sweep table sw2)"
-"$CHARNN" sweep table sw2 --format csv | grep -q '^0,0.01,done,' || die "$("$CHARNN" sweep table sw2)"
-pass "2 ranks per trial: the worse trial pruned at rung 0 on both ranks (exit 0), the better one done"
+if [ "${MATRIX_SKIP_MPI:-0}" = 1 ]; then
+  echo "skip - 2 ranks per trial (MATRIX_SKIP_MPI=1)"
+else
+  "$CHARNN" sweep run spec2.yaml --local --ranks 2 --dir sw2 > run2.out 2>&1 || die "2-rank ASHA sweep: $(cat run2.out)"
+  "$CHARNN" sweep table sw2 --format csv | grep -q '^1,0.0001,pruned at rung 0,' || die "$("$CHARNN" sweep table sw2)"
+  "$CHARNN" sweep table sw2 --format csv | grep -q '^0,0.01,done,' || die "$("$CHARNN" sweep table sw2)"
+  pass "2 ranks per trial: the worse trial pruned at rung 0 on both ranks (exit 0), the better one done"
+fi
 
 # Rungs in seconds of training (min_seconds): the worse trial is pruned at the
 # first rung it passes, after at least a second of training.
