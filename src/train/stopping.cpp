@@ -19,8 +19,9 @@ AshaParams asha_of(const TrainConfig& cfg) {
   return a;
 }
 
-double position(const TrainConfig& cfg, const TrainProgress& p, double wall) {
-  return cfg.asha_min_iters > 0 ? static_cast<double>(p.iter) : wall;
+// Where the run stands on the rungs' scale: updates, or the wall time the ranks agreed on.
+double position(const TrainConfig& cfg, const TrainProgress& p) {
+  return cfg.asha_min_iters > 0 ? static_cast<double>(p.iter) : p.wall_seconds;
 }
 
 // The record's name for this trial: its directory's name ("0007").
@@ -65,16 +66,16 @@ std::string stop_text(StopKind kind, int64_t evals, int64_t rung) {
   return "";
 }
 
-bool rung_due(const TrainConfig& cfg, const TrainProgress& p, double wall) {
+bool rung_due(const TrainConfig& cfg, const TrainProgress& p) {
   const AshaParams a = asha_of(cfg);
-  return a.enabled() && rung_reached(a, position(cfg, p, wall)) >= p.next_rung;
+  return a.enabled() && rung_reached(a, position(cfg, p)) >= p.next_rung;
 }
 
-StopDecision stop_after_validation(const TrainConfig& cfg, TrainProgress& p, double wall, bool lead) {
+StopDecision stop_after_validation(const TrainConfig& cfg, TrainProgress& p, bool lead) {
   StopDecision d;
-  if (rung_due(cfg, p, wall)) {
+  if (rung_due(cfg, p)) {
     // Rungs passed together (a seconds budget, a long evaluation) are decided once, at the highest.
-    const int64_t rung = rung_reached(asha_of(cfg), position(cfg, p, wall));
+    const int64_t rung = rung_reached(asha_of(cfg), position(cfg, p));
     const bool goes_on = decide_rung(cfg, p, rung, lead);
     p.next_rung = rung + 1;
     if (!goes_on) {

@@ -34,14 +34,14 @@ std::string stop_text(StopKind kind, int64_t evals, int64_t rung);
 inline std::string stop_text(const StopDecision& d) { return stop_text(d.kind, d.evals, d.rung); }
 
 // The run has reached an ASHA rung it has not been decided at: the loop
-// validates now. `wall` is the run's wall time as all ranks agreed on it.
-bool rung_due(const TrainConfig& cfg, const TrainProgress& p, double wall);
+// validates now. Rungs in seconds count p.wall_seconds, the wall time all ranks agreed on.
+bool rung_due(const TrainConfig& cfg, const TrainProgress& p);
 
 // After a validation pass (on_validation done), on every rank: a rung that is
 // due is decided by rank 0 against the sweep's record file and broadcast (a
 // collective then; every rank asks at the same iteration, as rung_due is
 // computed from agreed numbers), then patience is checked (the same on every
 // rank: the loss was all-reduced). Advances p.next_rung past a decided rung.
-StopDecision stop_after_validation(const TrainConfig& cfg, TrainProgress& p, double wall, bool lead);
+StopDecision stop_after_validation(const TrainConfig& cfg, TrainProgress& p, bool lead);
 
 }  // namespace charnn

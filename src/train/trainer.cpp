@@ -302,13 +302,14 @@ TrainOutcome train(TrainConfig cfg, const Comm& c) {
   try {
     bool out_of_time = budget_spent_at_start(r);
     while (!schedule.done(r.st.prog.iter) && !out_of_time) {
-      const double lr = learning_rate_at(r.cfg, r.st.prog.iter, r.updates_per_epoch, r.total_iters, r.c.size, r.st.prog.wall_seconds);
+      const double lr =
+          learning_rate_at(r.cfg, r.st.prog.iter, r.updates_per_epoch, r.total_iters, r.c.size, r.st.prog.wall_seconds);
       const auto t_iter = Clock::now();
       StepReport s = take_step(r, *step, train_src, lr);
       r.last_iter_seconds = seconds_since(t_iter);
       out_of_time = s.out_of_time;
       end_update(r, *step, train_src, s);
-      const bool rung = rung_due(r.cfg, r.st.prog, r.st.prog.wall_seconds);  // an ASHA rung: validate and decide there
+      const bool rung = rung_due(r.cfg, r.st.prog);  // an ASHA rung: validate and decide there
       const bool report = schedule.needs_losses(r.st.prog.iter, s.stop || s.out_of_time || rung);
       if (report) read_losses(r, *step, s);
       window.add(s);
@@ -328,7 +329,7 @@ TrainOutcome train(TrainConfig cfg, const Comm& c) {
       const bool last = schedule.done(r.st.prog.iter) || s.out_of_time;
       const bool validate = schedule.evaluate(r.st.prog.iter) || last || rung;
       if (validate) evaluate_and_save(r, dir, last ? "final" : "periodic");
-      if (validate && !last) early = stop_after_validation(r.cfg, r.st.prog, r.st.prog.wall_seconds, r.lead);
+      if (validate && !last) early = stop_after_validation(r.cfg, r.st.prog, r.lead);
       if (early.kind != StopKind::none) {
         log_stop(r, dir, early);
         break;
