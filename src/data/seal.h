@@ -2,8 +2,10 @@
 // checkpoints). Why: the HDF5 library trusts the bytes it parses. A 150 s
 // libFuzzer run of libhdf5 1.10.8 opening mutated charnn checkpoints hit a
 // 0x6e6e72...-byte malloc in H5C_protect and, with that allowed, ran out of
-// memory: a corrupt or hostile file can crash any program that opens it. So
-// no byte of HDF5 *metadata* reaches the library before charnn has checked it.
+// memory: a corrupt file can crash any program that opens it. So no byte of
+// HDF5 *metadata* that changed since charnn wrote it reaches the library.
+// It is a checksum, not a signature: a file crafted with a recomputed seal is
+// parsed as any HDF5 reader would (docs/robustness.md, "Why a seal").
 //
 // The seal lives in the file's HDF5 user block (the first kSealBytes bytes,
 // which the library skips; h5py and h5dump read sealed files as usual):
