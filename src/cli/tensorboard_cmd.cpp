@@ -2,7 +2,6 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
-#include "sweep/results.h"
 #include "tensorboard/tensorboard.h"
 
 namespace charnn {
@@ -20,7 +19,6 @@ int cmd_tensorboard(int argc, char** argv) {
                      "OUT/<trial>_<swept values>/. View them with: tensorboard --logdir OUT",
                      desc, "dir", vm))
     return 0;
-  require_sweep_or_run_dir(dir);
   if (output.empty()) output = dir + "/tensorboard";
   for (const std::string& f : convert_to_tensorboard(dir, output)) std::printf("%s\n", f.c_str());
   return 0;

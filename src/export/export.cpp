@@ -4,14 +4,7 @@
 
 namespace charnn {
 
-int64_t ExportModel::gates() const {
-  switch (type) {
-    case CellType::Lstm: return 4;
-    case CellType::Gru: return 3;
-    case CellType::Rnn: return 1;
-  }
-  return 1;  // not reached: every cell is listed
-}
+std::string ExportModel::checkpoint_name() const { return checkpoint.substr(checkpoint.find_last_of('/') + 1); }
 
 const Array& ExportModel::param(const std::string& name) const {
   for (const Array& a : params)
@@ -28,7 +21,7 @@ std::string shape_text(const std::vector<int64_t>& shape) {
 }  // namespace
 
 void check_export_model(const ExportModel& m) {
-  const int64_t V = m.vocab_size, E = m.embedding_size, H = m.rnn_size, G = m.gates() * H;
+  const int64_t V = m.vocab_size, E = m.embedding_size, H = m.rnn_size, G = gate_count(m.type) * H;
   if (V < 1 || E < 1 || H < 1 || m.num_layers < 1)
     fail(m.checkpoint, ": model sizes V=", V, " E=", E, " H=", H, " layers=", m.num_layers, ": expected >= 1 each");
   if (static_cast<int64_t>(m.vocab.size()) != V)

@@ -41,9 +41,8 @@ struct ExportModel {
   int64_t iteration = 0;
   double val_loss = std::nan("");
 
-  // Rows of W_ih and W_hh per hidden unit: 4 for an LSTM (gates i, f, g, o),
-  // 3 for a GRU (r, z, n), 1 for a tanh RNN; PyTorch's order, as the checkpoint holds them.
-  int64_t gates() const;
+  // The checkpoint's file name, without its directories (what the page and the ONNX metadata show).
+  std::string checkpoint_name() const;
   // The parameter called `name`; an Error if there is none.
   const Array& param(const std::string& name) const;
 };

@@ -189,11 +189,10 @@ std::string onnx_model(const ExportModel& m) {
   model.int64(1, kIrVersion).string(2, "charnn").string(3, CHARNN_VERSION).string(6, kDoc);
   model.message(7, g.finish(cat("charnn_", to_string(m.type))));
   model.message(8, opset);
-  const std::string name = m.checkpoint.substr(m.checkpoint.find_last_of('/') + 1);
   for (const auto& [k, v] : std::initializer_list<std::pair<std::string, std::string>>{
            {"charnn.model", to_string(m.type)},
            {"charnn.vocab", vocab_json(m.vocab)},
-           {"charnn.checkpoint", name},
+           {"charnn.checkpoint", m.checkpoint_name()},
            {"charnn.iteration", cat(m.iteration)},
            {"charnn.val_loss", cat(m.val_loss)}})
     model.message(14, entry(k, v));

@@ -16,4 +16,8 @@ struct Choices<CellType> {
   static constexpr std::array<const char*, 3> names{"lstm", "gru", "rnn"};
 };
 
+// Rows of W_ih and W_hh per hidden unit: 4 for an LSTM (gates i, f, g, o), 3
+// for a GRU (r, z, n), 1 for a tanh RNN, in PyTorch's order.
+constexpr int gate_count(CellType t) { return t == CellType::Lstm ? 4 : t == CellType::Gru ? 3 : 1; }
+
 }  // namespace charnn

@@ -3,7 +3,7 @@
 namespace charnn {
 
 int64_t parameter_count(const ModelSpec& s) {
-  const int64_t gates = s.type == CellType::Lstm ? 4 : s.type == CellType::Gru ? 3 : 1;
+  const int64_t gates = gate_count(s.type);
   const int64_t H = s.rnn_size, E = s.embedding_size, V = s.vocab_size;
   int64_t n = V * E + H * V + V;  // embedding, decoder
   for (int64_t l = 0; l < s.num_layers; ++l) n += gates * H * ((l == 0 ? E : H) + H + 2);  // W_ih, W_hh, b_ih, b_hh

@@ -16,10 +16,6 @@ namespace charnn {
 
 namespace {
 
-void little_endian(std::string& out, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-
 // An Event (tensorflow/core/util/event.proto): wall_time = 1, step = 2.
 pb::Message event_head(double wall_time, int64_t step) {
   pb::Message e;
@@ -64,11 +60,11 @@ std::string event_text(double wall_time, int64_t step, const std::string& tag, c
 
 std::string tfrecord(const std::string& data) {
   std::string len;
-  little_endian(len, data.size(), 8);
+  pb::append_little_endian(len, data.size(), 8);
   std::string out = len;
-  little_endian(out, masked_crc32c(len.data(), len.size()), 4);
+  pb::append_little_endian(out, masked_crc32c(len.data(), len.size()), 4);
   out += data;
-  little_endian(out, masked_crc32c(data.data(), data.size()), 4);
+  pb::append_little_endian(out, masked_crc32c(data.data(), data.size()), 4);
   return out;
 }
 

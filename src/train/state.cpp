@@ -19,23 +19,26 @@ void on_train_losses(TrainProgress& p, int64_t first_iter, const std::vector<dou
   for (size_t i = 0; i < losses.size(); ++i) p.history.add_train(first_iter + static_cast<int64_t>(i), losses[i]);
 }
 
+namespace {
+// Keras' and marian's rule: the reference best moves only when beaten by more than the delta.
+void count_patience(TrainProgress& p, double loss, double min_delta) {
+  if (loss < p.patience_best - min_delta) p.patience_best = loss, p.stale_evals = 0;
+  else p.stale_evals += 1;
+}
+}  // namespace
+
 void on_validation(TrainProgress& p, double loss, double min_delta) {
   p.history.val_iter.push_back(p.iter);
   p.history.val_loss.push_back(loss);
   if (loss < p.best_val_loss) p.best_val_loss = loss, p.best_val_iter = p.iter;
-  // Keras' and marian's rule: the reference best moves only when beaten by more than the delta.
-  if (loss < p.patience_best - min_delta) p.patience_best = loss, p.stale_evals = 0;
-  else p.stale_evals += 1;
+  count_patience(p, loss, min_delta);
 }
 
 bool patience_spent(const TrainProgress& p, int64_t patience) { return patience > 0 && p.stale_evals >= patience; }
 
 void patience_from_history(TrainProgress& p) {
   p.patience_best = std::numeric_limits<double>::infinity(), p.stale_evals = 0;
-  for (double loss : p.history.val_loss) {
-    if (loss < p.patience_best) p.patience_best = loss, p.stale_evals = 0;
-    else p.stale_evals += 1;
-  }
+  for (double loss : p.history.val_loss) count_patience(p, loss, 0);
 }
 
 void on_throughput(TrainProgress& p, double chars_per_sec) { p.chars_per_sec = chars_per_sec; }

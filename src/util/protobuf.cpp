@@ -20,13 +20,15 @@ Message& Message::varint(int field, uint64_t v) {
   return *this;
 }
 
-// Fixed-width fields are little-endian on the wire; written byte by byte, so
-// the host's byte order does not matter.
+void append_little_endian(std::string& out, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
 Message& Message::float32(int field, float v) {
   uint32_t u;
   std::memcpy(&u, &v, 4);
   tag(field, 5);
-  for (int i = 0; i < 4; ++i) buf_ += static_cast<char>((u >> (8 * i)) & 0xff);
+  append_little_endian(buf_, u, 4);
   return *this;
 }
 
@@ -34,7 +36,7 @@ Message& Message::float64(int field, double v) {
   uint64_t u;
   std::memcpy(&u, &v, 8);
   tag(field, 1);
-  for (int i = 0; i < 8; ++i) buf_ += static_cast<char>((u >> (8 * i)) & 0xff);
+  append_little_endian(buf_, u, 8);
   return *this;
 }
 

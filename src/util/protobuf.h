@@ -10,6 +10,11 @@
 
 namespace charnn::pb {
 
+// Appends the low `bytes` bytes of `v`, least significant first: protobuf's
+// fixed32/fixed64 (and float/double) on the wire, and TFRecord's framing.
+// Byte by byte, so the host's byte order does not matter.
+void append_little_endian(std::string& out, uint64_t v, int bytes);
+
 class Message {
  public:
   // Wire type 0: int32, int64, uint64, bool and enum fields (a negative int64 is

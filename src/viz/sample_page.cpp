@@ -12,8 +12,6 @@ namespace charnn {
 
 namespace {
 
-std::string file_name(const std::string& path) { return path.substr(path.find_last_of('/') + 1); }
-
 // What the script needs besides the weights: the sizes, and each id's token
 // value (a code point, or a byte for a bytes vocabulary).
 nlohmann::json page_data(const ExportModel& m) {
@@ -38,7 +36,7 @@ std::string weights_html(const ExportModel& m) {
 std::string heading_html(const ExportModel& m) {
   std::string about = fmt::format("{} {}\u00d7{}, embedding {}, vocabulary {}", to_string(m.type), m.num_layers,
                                   m.rnn_size, m.embedding_size, m.vocab_size);
-  std::string from = file_name(m.checkpoint);
+  std::string from = m.checkpoint_name();
   if (m.iteration > 0) from += fmt::format(", iteration {}", m.iteration);
   if (m.val_loss == m.val_loss) from += fmt::format(", validation loss {:.4f}", m.val_loss);
   return "<h1>" + html::escape(about) + "</h1>\n<p class=\"muted\">from " + html::escape(from) +
@@ -64,7 +62,7 @@ const char* kControls =
 std::string sample_page_html(const ExportModel& m) {
   check_export_model(m);
   html::Page p;
-  p.title = "charnn model: " + file_name(m.checkpoint);
+  p.title = "charnn model: " + m.checkpoint_name();
   p.generator = kSamplePageGenerator;
   p.css = kSampleCss;
   p.body = heading_html(m) + kControls + "<script type=\"application/json\" id=\"model-data\">" +

@@ -24,7 +24,7 @@ ExportModel tiny(CellType type) {
   m.vocab_size = 3, m.embedding_size = 2, m.rnn_size = 4, m.num_layers = 1;
   m.vocab = Vocab::make(Encoding::Utf8, {'\n', 'a', 'b'}, {0, 0, 0});
   m.checkpoint = "runs/x/lm_tiny.h5";
-  const int64_t G = m.gates() * 4;
+  const int64_t G = gate_count(m.type) * 4;
   auto add = [&](const std::string& name, std::vector<int64_t> shape) {
     int64_t n = 1;
     for (int64_t d : shape) n *= d;
